@@ -1,0 +1,7 @@
+"""SAM Edge: a voice assistant for music that lives on a Raspberry Pi."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,1 @@
+"""Music platforms behind one protocol: Spotify, SoundCloud and the local music folder."""
