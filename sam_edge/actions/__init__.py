@@ -1,0 +1,1 @@
+"""Turning intents into music actions on the active platform."""

@@ -1,0 +1,1 @@
+"""Search cache: normalization, diskcache hot tier, SQLite tier, layered lookup."""

@@ -1,0 +1,1 @@
+"""Local playback: the music folder (and later SoundCloud streams) through mpv."""

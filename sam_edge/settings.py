@@ -1,0 +1,264 @@
+"""Typed settings: one TOML file plus ``SAM_*`` environment overrides.
+
+Each ``[section] key`` in the file can be overridden by ``SAM_SECTION_KEY`` in the environment;
+a few settings also have a short name (``SAM_DEFAULT_PLATFORM``, ``SAM_LANGUAGE``). The file is
+``~/.config/sam-edge/config.toml`` unless ``--config`` or ``SAM_CONFIG`` names another one. A path
+that does not exist means "defaults + environment"; an unreadable or invalid file raises
+:class:`~sam_edge.errors.ConfigError` with one line naming the field and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("~/.config/sam-edge/config.toml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DataSettings(_Section):
+    dir: Path = Path("~/.local/share/sam-edge")
+    """Holds the database, the diskcache, the encryption key and all other state."""
+
+    @field_validator("dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+
+class HttpSettings(_Section):
+    host: str = "127.0.0.1"
+    """Address the local API and pages listen on; loopback unless the device is set up for the LAN."""
+    port: int = Field(8080, ge=1, le=65535)
+
+
+class MusicSettings(_Section):
+    default_platform: Literal["auto", "spotify", "soundcloud", "local"] = "auto"
+    """``auto`` = Spotify if paired, else SoundCloud if paired, else the local folder."""
+    dir: Path = Path("~/Music")
+    """The local music folder."""
+
+    @field_validator("default_platform", mode="before")
+    @classmethod
+    def _blank_is_auto(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return "auto"
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+
+class SpotifySettings(_Section):
+    client_id: str = ""
+    """Client id of your own Spotify app (no secret: pairing uses PKCE)."""
+    api_url: str = "https://api.spotify.com/v1"
+    accounts_url: str = "https://accounts.spotify.com"
+    """Both the authorize page and ``/api/token`` live under it."""
+    redirect_uri: str = ""
+    """Empty = ``http://127.0.0.1:{http.port}/v1/adapter/spotify/callback``."""
+    device: str = ""
+    """Name of the Spotify Connect device to play on (case-insensitive); empty = the active one."""
+    timeout_s: float = Field(5.0, gt=0, le=60)
+    market: str = ""
+    """ISO country for search (empty = the account's own, ``from_token``)."""
+
+
+class SoundCloudSettings(_Section):
+    client_id: str = ""
+    client_secret: str = ""
+    api_url: str = "https://api.soundcloud.com"
+    auth_url: str = "https://secure.soundcloud.com"
+    redirect_uri: str = ""
+    timeout_s: float = Field(5.0, gt=0, le=60)
+
+
+class GroqSettings(_Section):
+    api_key: str = ""
+    base_url: str = "https://api.groq.com"
+    """The SDK's ``base_url``; the SDK adds ``/openai/v1``."""
+    chat_model: str = "openai/gpt-oss-20b"
+    stt_model: str = "whisper-large-v3"
+    reasoning_effort: Literal["", "low", "medium", "high"] = "low"
+    """Only sent to reasoning models (``openai/gpt-oss-*``)."""
+    timeout_s: float = Field(8.0, gt=0, le=120)
+
+
+class ElevenLabsSettings(_Section):
+    api_key: str = ""
+    base_url: str = "https://api.elevenlabs.io"
+    voice_id: str = "JBFqnCBsd6RMkjVDRZzb"
+    model: str = "eleven_flash_v2_5"
+    timeout_s: float = Field(8.0, gt=0, le=120)
+
+
+class SpeechSettings(_Section):
+    language: str = ""
+    """ISO-639-1 hint for speech-to-text; empty = detect."""
+
+
+class CacheSettings(_Section):
+    hot_ttl_s: float = Field(3600.0, gt=0)
+    """Tier 1 (diskcache) time to live."""
+    persistent_ttl_days: float = Field(30.0, gt=0)
+    """Tier 2 (SQLite ``search_cache``) time to live."""
+    hot_size_mb: int = Field(64, ge=1)
+
+
+class DialogSettings(_Section):
+    history_turns: int = Field(5, ge=0, le=50)
+    history_max_age_s: float = Field(600.0, gt=0)
+
+
+class PlayerSettings(_Section):
+    mpv_path: str = "mpv"
+    audio_output: str = "auto"
+    """``auto`` (``null`` when the machine has no sound card), or any mpv ``--ao`` value."""
+    start_volume: int = Field(60, ge=0, le=100)
+    max_volume: int = Field(100, ge=0, le=100)
+
+
+class LogSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+class Settings(_Section):
+    """Everything SAM Edge can be told; every cloud endpoint is a setting."""
+
+    data: DataSettings = DataSettings()
+    http: HttpSettings = HttpSettings()
+    music: MusicSettings = MusicSettings()
+    spotify: SpotifySettings = SpotifySettings()
+    soundcloud: SoundCloudSettings = SoundCloudSettings()
+    groq: GroqSettings = GroqSettings()
+    elevenlabs: ElevenLabsSettings = ElevenLabsSettings()
+    speech: SpeechSettings = SpeechSettings()
+    cache: CacheSettings = CacheSettings()
+    dialog: DialogSettings = DialogSettings()
+    player: PlayerSettings = PlayerSettings()
+    log: LogSettings = LogSettings()
+
+    @property
+    def spotify_redirect_uri(self) -> str:
+        return (
+            self.spotify.redirect_uri
+            or f"http://127.0.0.1:{self.http.port}/v1/adapter/spotify/callback"
+        )
+
+    @property
+    def soundcloud_redirect_uri(self) -> str:
+        return (
+            self.soundcloud.redirect_uri
+            or f"http://127.0.0.1:{self.http.port}/v1/adapter/soundcloud/callback"
+        )
+
+    @property
+    def database_path(self) -> Path:
+        return self.data.dir / "sam-edge.sqlite3"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data.dir / "cache"
+
+    @property
+    def service_url(self) -> str:
+        host = "127.0.0.1" if self.http.host in ("0.0.0.0", "", "::") else self.http.host
+        return f"http://{host}:{self.http.port}"
+
+
+# Short names that do not follow SAM_SECTION_KEY.
+ALIASES: dict[str, tuple[str, str]] = {
+    "SAM_DEFAULT_PLATFORM": ("music", "default_platform"),
+    "SAM_LANGUAGE": ("speech", "language"),
+    "SAM_LOG_LEVEL": ("log", "level"),
+}
+
+
+def _section_fields() -> dict[str, type[_Section]]:
+    return {
+        name: field.annotation  # type: ignore[misc]
+        for name, field in Settings.model_fields.items()
+    }
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    overrides: dict[str, dict[str, str]] = {}
+    for section, model in _section_fields().items():
+        for key in model.model_fields:
+            name = f"SAM_{section}_{key}".upper()
+            if name in env:
+                overrides.setdefault(section, {})[key] = env[name]
+    for name, (section, key) in ALIASES.items():
+        if name in env:
+            overrides.setdefault(section, {})[key] = env[name]
+    return overrides
+
+
+def config_path(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path:
+    if explicit:
+        return Path(explicit).expanduser()
+    if env.get("SAM_CONFIG"):
+        return Path(env["SAM_CONFIG"]).expanduser()
+    return DEFAULT_CONFIG_PATH.expanduser()
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except PermissionError as exc:
+        raise ConfigError(f"config {path}: cannot be read ({exc.strerror})") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"config {path}: is a directory, not a TOML file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config {path}: invalid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"config {path}: cannot be read ({exc})") from exc
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    err = exc.errors()[0]
+    loc = [str(part) for part in err["loc"]]
+    where = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else loc[0] if loc else "?"
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown setting"
+    env_name = "SAM_" + "_".join(loc).upper() if loc else ""
+    return f"config {path}: {where}: {message} (or environment {env_name})"
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Read the settings file (if any) and apply the environment on top."""
+    env = os.environ if env is None else env
+    cfg_path = config_path(path, env)
+    data = _read_file(cfg_path)
+    for section, values in _env_overrides(env).items():
+        current = data.get(section)
+        if current is not None and not isinstance(current, dict):
+            raise ConfigError(f"config {cfg_path}: [{section}] must be a table")
+        data[section] = {**(current or {}), **values}
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, cfg_path)) from exc
