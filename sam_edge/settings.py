@@ -38,7 +38,7 @@ class DataSettings(_Section):
 
 class HttpSettings(_Section):
     host: str = "127.0.0.1"
-    """Address the local API and pages listen on; loopback unless the device is set up for the LAN."""
+    """Address the local API and pages listen on (loopback unless set up for the LAN)."""
     port: int = Field(8080, ge=1, le=65535)
 
 
