@@ -1,0 +1,72 @@
+"""Which platform a command goes to (a contract).
+
+1. a platform named in the command, for that command only;
+2. the last SWITCH_PLATFORM, stored;
+3. ``SAM_DEFAULT_PLATFORM`` (unset = auto);
+4. auto = Spotify if paired, else SoundCloud if paired, else ``local``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..db.history import DeviceStateStore
+from ..errors import NeedsPairing
+from ..platforms.base import MusicPlatform
+
+ACTIVE_KEY = "active_platform"
+LABELS = {"spotify": "Spotify", "soundcloud": "SoundCloud", "local": "your music folder"}
+
+PAIR_HINTS = {
+    "spotify": "Spotify is not paired. Run: sam-edge pair spotify",
+    "soundcloud": "SoundCloud is not connected on this device yet.",
+}
+SETUP_HINTS = {
+    "spotify": "Spotify is not set up. Set SAM_SPOTIFY_CLIENT_ID, then run: sam-edge pair spotify",
+    "soundcloud": "SoundCloud is not set up on this device yet.",
+}
+
+
+def label(platform: str) -> str:
+    return LABELS.get(platform, platform)
+
+
+class PlatformChooser:
+    def __init__(self, platforms: Mapping[str, MusicPlatform], state: DeviceStateStore,
+                 default_platform: str = "auto") -> None:
+        self._platforms = platforms
+        self._state = state
+        self._default = default_platform
+
+    async def _usable(self, name: str) -> bool:
+        adapter = self._platforms.get(name)
+        return adapter is not None and await adapter.is_paired()
+
+    async def require(self, name: str) -> MusicPlatform:
+        """The adapter for ``name``, or ``NeedsPairing`` saying what to do."""
+        adapter = self._platforms.get(name)
+        if adapter is None:
+            raise NeedsPairing(SETUP_HINTS.get(name, f"{name} is not available."))
+        if not await adapter.is_paired():
+            raise NeedsPairing(PAIR_HINTS.get(name, f"{name} is not paired."))
+        return adapter
+
+    async def stored(self) -> str | None:
+        value = await self._state.get(ACTIVE_KEY)
+        return value if value in LABELS else None
+
+    async def remember(self, name: str) -> None:
+        await self._state.set(ACTIVE_KEY, name)
+
+    async def choose(self, named: str | None = None) -> str:
+        if named:
+            return named
+        stored = await self.stored()
+        if stored:
+            return stored
+        if self._default != "auto":
+            return self._default
+        for candidate in ("spotify", "soundcloud"):
+            if await self._usable(candidate):
+                return candidate
+        return "local"

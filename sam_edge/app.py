@@ -1,0 +1,129 @@
+"""Composition root: settings → real or simulated parts → a ready :class:`Runtime`.
+
+Each seam decides on its own: no Groq key → the grammar alone; no Spotify client id → no
+Spotify; no sound card → mpv with ``--ao=null``. ``Runtime.simulated`` lists what stands in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from . import __version__
+from .actions.service import MusicActionService
+from .assistant import Assistant
+from .cache.hot import HotCache
+from .cache.layered import SearchCache
+from .cache.store import SearchCacheStore
+from .clock import Clock, SystemClock
+from .db.accounts import DbTokenStore
+from .db.engine import make_engine, make_sessionmaker, migrate
+from .db.history import DeviceStateStore, HistoryStore
+from .db.secrets import Cipher
+from .dialog.llm import IntentLLM
+from .dialog.manager import DialogManager
+from .platforms.base import MusicPlatform
+from .player.base import Player
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[Any]
+    tokens: DbTokenStore
+    cipher: Cipher
+    cache: SearchCache
+    platforms: dict[str, MusicPlatform]
+    player: Player | None
+    llm: IntentLLM | None
+    assistant: Assistant
+    simulated: list[str] = field(default_factory=list)
+    version: str = __version__
+
+    @property
+    def mode(self) -> str:
+        return "simulated" if self.simulated else "device"
+
+    async def aclose(self) -> None:
+        for adapter in self.platforms.values():
+            try:
+                await adapter.aclose()
+            except Exception:
+                log.exception("closing %s failed", adapter.name)
+        if self.player is not None:
+            await self.player.aclose()
+        closer = getattr(self.llm, "aclose", None)
+        if closer is not None:
+            await closer()
+        self.cache.hot.close()
+        await self.engine.dispose()
+
+
+def _prepare_data_dir(settings: Settings) -> None:
+    settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+async def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    player: Player | None = None,
+    llm: IntentLLM | None = None,
+    platforms: dict[str, MusicPlatform] | None = None,
+) -> Runtime:
+    """Build every part from ``settings``; parts passed in replace the real ones (tests)."""
+    clock = clock or SystemClock()
+    _prepare_data_dir(settings)
+    await asyncio.to_thread(migrate, settings.database_path)
+    engine = make_engine(settings.database_path)
+    sessions = make_sessionmaker(engine)
+    cipher = Cipher.from_data_dir(settings.data.dir)
+    tokens = DbTokenStore(sessions, cipher)
+    cache = SearchCache(
+        HotCache(settings.cache_dir, size_mb=settings.cache.hot_size_mb),
+        SearchCacheStore(sessions),
+        hot_ttl_s=settings.cache.hot_ttl_s,
+        persistent_ttl_s=settings.cache.persistent_ttl_days * 86400,
+        clock=clock,
+    )
+    simulated: list[str] = []
+
+    if player is None:
+        from .player.mpv import MpvPlayer
+
+        player = MpvPlayer(settings.player, settings.data.dir / "run")
+    if getattr(player, "audio_output", "") == "null":
+        simulated.append("audio output (mpv --ao=null)")
+
+    if platforms is None:
+        platforms = {}
+        from .platforms.local import LocalAdapter
+
+        platforms["local"] = LocalAdapter(settings.music, player)
+        if settings.spotify.client_id:
+            from .platforms.spotify import SpotifyAdapter
+
+            platforms["spotify"] = SpotifyAdapter(settings.spotify, tokens, clock=clock)
+
+    if llm is None and settings.groq.api_key:
+        from .dialog.llm import GroqIntentClient
+
+        llm = GroqIntentClient(settings.groq)
+    if llm is None:
+        simulated.append("LLM (no SAM_GROQ_API_KEY: grammar only)")
+
+    dialog = DialogManager(HistoryStore(sessions), llm, settings.dialog, clock=clock)
+    actions = MusicActionService(platforms, cache, DeviceStateStore(sessions),
+                                 settings.music.default_platform)
+    assistant = Assistant(dialog, actions, clock=clock)
+    return Runtime(settings=settings, engine=engine, sessions=sessions, tokens=tokens,
+                   cipher=cipher, cache=cache, platforms=platforms, player=player, llm=llm,
+                   assistant=assistant, simulated=simulated)

@@ -1,0 +1,92 @@
+"""One turn of the assistant for text: understand → act → reply, with per-stage timings."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from .actions.service import ActionResult, MusicActionService
+from .clock import Clock, SystemClock
+from .dialog.intents import Action
+from .dialog.manager import DialogManager
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("ok", "not_understood", "not_found", "needs_pairing", "no_device", "error")
+
+
+@dataclass(slots=True)
+class TurnResult:
+    action: str
+    parameters: dict[str, Any]
+    response_text: str
+    status: str
+    timings_ms: dict[str, float]
+    error: dict[str, str] | None = None
+    source: str = ""
+    cache_tier: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "action": self.action,
+            "parameters": self.parameters,
+            "response_text": self.response_text,
+            "status": self.status,
+            "timings_ms": self.timings_ms,
+        }
+        if self.error is not None:
+            out["error"] = self.error
+        out.update(self.extra)
+        return out
+
+
+class Assistant:
+    def __init__(self, dialog: DialogManager, actions: MusicActionService,
+                 *, clock: Clock | None = None) -> None:
+        self.dialog = dialog
+        self.actions = actions
+        self._clock = clock or SystemClock()
+
+    def _ms(self, start: float) -> float:
+        return round((self._clock.monotonic() - start) * 1000, 3)
+
+    async def handle_text(self, text: str, session_id: str = "default") -> TurnResult:
+        t0 = self._clock.monotonic()
+        timings: dict[str, float] = {}
+        understanding = await self.dialog.understand(text, session_id, self.actions.now_playing)
+        timings["understand"] = self._ms(t0)
+        intent = understanding.intent
+        if intent is None:
+            code = understanding.error_code or "not_understood"
+            result = TurnResult(
+                action=Action.CHAT.value, parameters={}, response_text=understanding.message,
+                status="not_understood" if code == "not_understood" else "error",
+                timings_ms=timings, error={"code": code, "message": understanding.message},
+            )
+        else:
+            t1 = self._clock.monotonic()
+            outcome: ActionResult = await self.actions.execute(intent)
+            timings["action"] = self._ms(t1)
+            status = outcome.status if outcome.status in STATUSES else "error"
+            result = TurnResult(
+                action=intent.action.value, parameters=outcome.parameters,
+                response_text=outcome.response_text, status=status, timings_ms=timings,
+                source=intent.source, cache_tier=outcome.cache_tier,
+            )
+            if status != "ok":
+                result.error = {"code": outcome.error_code or status,
+                                "message": outcome.response_text}
+        t2 = self._clock.monotonic()
+        try:
+            await self.dialog.remember(session_id, text, result.action, result.parameters,
+                                       result.response_text, result.status)
+        except Exception:  # losing one history line must not lose the user's answer
+            log.exception("could not store the dialog turn")
+        timings["history"] = self._ms(t2)
+        timings["total"] = self._ms(t0)
+        log.info("turn %s status=%s source=%s cache=%s timings=%s", result.action,
+                 result.status, result.source or "-", result.cache_tier or "-",
+                 " ".join(f"{k}={v:.1f}" for k, v in timings.items()))
+        return result

@@ -1,0 +1,126 @@
+"""``DialogManager``: keeps the 5-turn window per session and decides music vs chat.
+
+Order of understanding: the offline grammar; for "play it"/"that one" the history, then what is
+playing; then the LLM with the window; else ``not_understood``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..clock import Clock, SystemClock
+from ..db.history import HistoryStore, StoredTurn
+from ..errors import DialogError
+from ..platforms.base import PlaybackState
+from ..settings import DialogSettings
+from .grammar import parse
+from .intents import Action, Intent
+from .llm import HistoryTurn, IntentLLM
+
+log = logging.getLogger(__name__)
+
+NO_LLM_MESSAGE = (
+    "I only understand music commands like \"play Hello by Adele\" or \"pause\" right now. "
+    "Set SAM_GROQ_API_KEY for everything else."
+)
+NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+
+_CARRIED = ("query", "artist", "kind", "platform", "title")
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    intent: Intent | None
+    """``None`` when nothing understood the text (see ``error_code``/``message``)."""
+    error_code: str = ""
+    message: str = ""
+
+
+class DialogManager:
+    def __init__(self, history: HistoryStore, llm: IntentLLM | None, settings: DialogSettings,
+                 *, clock: Clock | None = None) -> None:
+        self._history = history
+        self._llm = llm
+        self._settings = settings
+        self._clock = clock or SystemClock()
+
+    @property
+    def has_llm(self) -> bool:
+        return self._llm is not None
+
+    async def window(self, session_id: str) -> list[StoredTurn]:
+        if self._settings.history_turns == 0:
+            return []
+        return await self._history.recent(
+            session_id, limit=self._settings.history_turns,
+            newer_than=self._clock.now() - self._settings.history_max_age_s,
+        )
+
+    async def understand(
+        self, text: str, session_id: str,
+        now_playing: Callable[[], Awaitable[PlaybackState | None]] | None = None,
+    ) -> Understanding:
+        match = parse(text)
+        if match is not None and not match.refers_back:
+            return Understanding(match.intent)
+        turns = await self.window(session_id)
+        if match is not None:
+            resolved = await self._resolve_reference(match.intent, turns, now_playing)
+            if resolved is not None:
+                return Understanding(resolved)
+        return await self._ask_llm(text, turns)
+
+    async def _resolve_reference(
+        self, intent: Intent, turns: list[StoredTurn],
+        now_playing: Callable[[], Awaitable[PlaybackState | None]] | None,
+    ) -> Intent | None:
+        if turns and turns[-1].action == Action.CHAT and self._llm is not None:
+            return None  # the song was named in conversation: the LLM reads the window
+        for turn in reversed(turns):
+            params = turn.parameters
+            if params.get("query") or params.get("title"):
+                carried = {k: params[k] for k in _CARRIED if params.get(k)}
+                if "query" not in carried:
+                    carried["query"] = carried["title"]
+                carried.pop("title", None)
+                return replace(intent, parameters={**carried, **intent.parameters},
+                               source="history")
+        if now_playing is not None:
+            try:
+                state = await now_playing()
+            except Exception:  # a platform error here only means "no reference"
+                state = None
+            if state is not None and state.title:
+                params: dict[str, Any] = {"query": state.title, "kind": "track"}
+                if state.artist:
+                    params["artist"] = state.artist
+                if state.platform:
+                    params["platform"] = state.platform
+                return replace(intent, parameters=params, source="history")
+        return None
+
+    async def _ask_llm(self, text: str, turns: list[StoredTurn]) -> Understanding:
+        if self._llm is None:
+            return Understanding(None, "not_understood", NO_LLM_MESSAGE)
+        history = [
+            HistoryTurn(user=t.user_text, action=t.action, parameters=t.parameters,
+                        response_text=t.response_text)
+            for t in turns
+        ]
+        try:
+            return Understanding(await self._llm.interpret(text, history))
+        except DialogError as exc:
+            log.warning("LLM could not interpret the turn: %s (%s)", exc.message, exc.code)
+            code = exc.code if exc.code != "not_understood" else "not_understood"
+            return Understanding(None, code, exc.message or NOT_UNDERSTOOD)
+
+    async def remember(self, session_id: str, text: str, action: str,
+                       parameters: dict[str, Any], response_text: str, status: str) -> None:
+        now = self._clock.now()
+        await self._history.add(
+            StoredTurn(session_id, now, text, action, parameters, response_text, status),
+            keep_newer_than=now - self._settings.history_max_age_s,
+        )

@@ -1,0 +1,113 @@
+"""The FastAPI app: ``/health``, ``/v1/chat/message`` and the Spotify pairing callback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from ..app import Runtime, build_runtime
+from ..errors import PairingError
+from ..pairing import SpotifyPairing
+from ..settings import Settings
+from .schemas import ChatRequest
+
+log = logging.getLogger(__name__)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    errors = exc.errors()
+    if not errors:
+        return "invalid request"
+    err = errors[0]
+    loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+    if err.get("type") == "json_invalid":
+        return "the body must be a JSON object"
+    if err.get("type") == "model_attributes_type" or not loc:
+        return "the body must be a JSON object with a \"text\" field"
+    field = ".".join(loc)
+    if err.get("type") == "missing":
+        return f"{field} is required"
+    if err.get("type") == "string_too_long":
+        return f"{field} must be at most {err.get('ctx', {}).get('max_length')} characters"
+    return f"{field}: {str(err.get('msg', 'invalid')).removeprefix('Value error, ')}"
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """The app; it builds (and closes) its own runtime unless one is passed in."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        app.state.runtime = runtime or await build_runtime(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.runtime.aclose()
+
+    app = FastAPI(title="SAM Edge", version="0.1.0", lifespan=lifespan)
+    if runtime is not None:
+        app.state.runtime = runtime
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        message = _validation_message(exc)
+        return JSONResponse(status_code=422, content={"detail": message, "message": message})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error in a request")
+        return JSONResponse(
+            status_code=200,
+            content={"action": "CHAT", "parameters": {}, "status": "error",
+                     "response_text": "Something went wrong on the device; please try again.",
+                     "timings_ms": {"total": 0.0},
+                     "error": {"code": "internal", "message": type(exc).__name__}},
+        )
+
+    @app.get("/health")
+    async def health(request: Request) -> dict[str, Any]:
+        rt: Runtime = request.app.state.runtime
+        platforms = {name: await p.is_paired() for name, p in rt.platforms.items()}
+        return {
+            "status": "ok",
+            "version": rt.version,
+            "mode": rt.mode,
+            "simulated": rt.simulated,
+            "database": "ok",
+            "platforms": platforms,
+            "audio_output": getattr(rt.player, "audio_output", "") or "default",
+        }
+
+    @app.post("/v1/chat/message")
+    async def chat(body: ChatRequest, request: Request) -> dict[str, Any]:
+        rt: Runtime = request.app.state.runtime
+        result = await rt.assistant.handle_text(body.text, body.session_id)
+        return result.to_dict()
+
+    @app.get("/v1/adapter/spotify/callback", response_class=HTMLResponse)
+    async def spotify_callback(request: Request) -> HTMLResponse:
+        rt: Runtime = request.app.state.runtime
+        try:
+            tokens = await SpotifyPairing(rt.settings, rt.tokens, rt.cipher).complete(
+                str(request.url))
+        except PairingError as exc:
+            return HTMLResponse(_page("Spotify was not paired", exc.message), status_code=400)
+        name = tokens.display_name or tokens.account_id or "your account"
+        return HTMLResponse(_page("Spotify paired", f"Spotify paired as {name}. "
+                                  "You can close this page."))
+
+    return app
+
+
+def _page(title: str, message: str) -> str:
+    from html import escape
+
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+            f"</head><body><h1>{escape(title)}</h1><p>{escape(message)}</p></body></html>")
