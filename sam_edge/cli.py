@@ -1,0 +1,263 @@
+"""The ``sam-edge`` command: run, chat, pair.
+
+Exit codes: 0 success; 1 the command failed (one line on stderr says why); 2 a usage or
+configuration problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from . import __version__
+from .errors import ConfigError, PairingError
+from .settings import Settings, load_settings
+
+log = logging.getLogger("sam_edge")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpcore", "urllib3", "alembic", "spotipy", "groq"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def _err(message: str) -> None:
+    print(f"sam-edge: {message}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- run
+
+
+def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .web.app import create_app
+
+    _setup_logging(settings.log.level)
+    app = create_app(settings)
+    config = uvicorn.Config(app, host=settings.http.host, port=settings.http.port,
+                            log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    log.info("SAM Edge %s starting on http://%s:%d (data in %s)", __version__,
+             settings.http.host, settings.http.port, settings.data.dir)
+    try:
+        server.run()
+    except OSError as exc:
+        _err(f"cannot listen on {settings.http.host}:{settings.http.port}: {exc.strerror}")
+        return 1
+    if not server.started:
+        _err(f"could not start on {settings.http.host}:{settings.http.port} "
+             "(is another sam-edge running? set SAM_HTTP_PORT)")
+        return 1
+    return 0
+
+
+# ---------------------------------------------------------------- chat
+
+
+def _service_answers(settings: Settings) -> bool:
+    try:
+        response = httpx.get(f"{settings.service_url}/health", timeout=0.5)
+        return response.status_code == 200 and response.json().get("status") == "ok"
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+def _print_turn(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(result.get("response_text") or f"({result.get('status')})")
+
+
+class _RemoteChat:
+    def __init__(self, settings: Settings) -> None:
+        self._client = httpx.Client(base_url=settings.service_url, timeout=30.0)
+
+    def turn(self, text: str, session_id: str) -> dict[str, Any]:
+        response = self._client.post("/v1/chat/message",
+                                     json={"text": text, "session_id": session_id})
+        if response.status_code == 422:
+            message = response.json().get("message", "invalid request")
+            raise ValueError(message)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def close(self) -> None:
+        self._client.close()
+
+
+async def _local_chat(settings: Settings, texts: Sequence[str] | None, session_id: str,
+                      as_json: bool) -> int:
+    from .app import build_runtime
+    from .web.schemas import MAX_TEXT
+
+    runtime = await build_runtime(settings)
+    try:
+        if texts is not None:
+            for text in texts:
+                if not text.strip() or len(text) > MAX_TEXT:
+                    _err(f"text must be 1-{MAX_TEXT} characters")
+                    return 2
+                result = await runtime.assistant.handle_text(text, session_id)
+                _print_turn(result.to_dict(), as_json)
+            return 0
+        while True:
+            try:
+                line = await asyncio.to_thread(input, "you> ")
+            except (EOFError, KeyboardInterrupt):
+                print(file=sys.stderr)
+                return 0
+            if line.strip().lower() in ("quit", "exit"):
+                return 0
+            if line.strip():
+                result = await runtime.assistant.handle_text(line[:MAX_TEXT], session_id)
+                _print_turn(result.to_dict(), as_json)
+    finally:
+        await runtime.aclose()
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    _setup_logging("WARNING" if settings.log.level != "DEBUG" else "DEBUG")
+    text = " ".join(args.text) if args.text else None
+    texts = [text] if text is not None else None
+    if _service_answers(settings):
+        remote = _RemoteChat(settings)
+        try:
+            if texts is not None:
+                _print_turn(remote.turn(texts[0], args.session), args.json)
+                return 0
+            while True:
+                try:
+                    line = input("you> ")
+                except (EOFError, KeyboardInterrupt):
+                    print(file=sys.stderr)
+                    return 0
+                if line.strip().lower() in ("quit", "exit"):
+                    return 0
+                if line.strip():
+                    _print_turn(remote.turn(line, args.session), args.json)
+        except ValueError as exc:
+            _err(str(exc))
+            return 2
+        except httpx.HTTPError as exc:
+            _err(f"the running service did not answer: {exc}")
+            return 1
+        finally:
+            remote.close()
+    _err("no running service answered at "
+         f"{settings.service_url}; running in-process (playback stops when this command exits)")
+    return asyncio.run(_local_chat(settings, texts, args.session, args.json))
+
+
+# ---------------------------------------------------------------- pair
+
+
+async def _pair(settings: Settings, args: argparse.Namespace) -> int:
+    from .db.accounts import DbTokenStore
+    from .db.engine import make_engine, make_sessionmaker, migrate
+    from .db.secrets import Cipher
+    from .pairing import SpotifyPairing
+
+    settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    await asyncio.to_thread(migrate, settings.database_path)
+    engine = make_engine(settings.database_path)
+    try:
+        cipher = Cipher.from_data_dir(settings.data.dir)
+        pairing = SpotifyPairing(settings, DbTokenStore(make_sessionmaker(engine), cipher),
+                                 cipher)
+        if args.redirect_url:
+            redirect = args.redirect_url
+        else:
+            url = pairing.start()
+            print(url, flush=True)
+            print("Open the URL above in a browser and allow access. Spotify then redirects to "
+                  f"{settings.spotify_redirect_uri}?code=...", file=sys.stderr)
+            if args.print_url:
+                print("Then run: sam-edge pair spotify --redirect-url 'THE_URL' "
+                      "(within 10 minutes).", file=sys.stderr)
+                return 0
+            print("If that page does not load, copy the whole address from the browser's "
+                  "address bar and paste it here:", file=sys.stderr)
+            redirect = await asyncio.to_thread(sys.stdin.readline)
+            if not redirect.strip():
+                _err("no redirect URL was pasted; nothing was paired")
+                return 1
+        tokens = await pairing.complete(redirect)
+        print(f"Spotify paired as {tokens.display_name or tokens.account_id or 'unknown'}")
+        return 0
+    finally:
+        await engine.dispose()
+
+
+def cmd_pair(settings: Settings, args: argparse.Namespace) -> int:
+    _setup_logging("WARNING")
+    if args.platform != "spotify":
+        _err(f"pairing {args.platform} is not supported yet")
+        return 2
+    if not settings.spotify.client_id:
+        _err("no Spotify client id: set SAM_SPOTIFY_CLIENT_ID (see README: create your own "
+             "Spotify app)")
+        return 2
+    try:
+        return asyncio.run(_pair(settings, args))
+    except PairingError as exc:
+        _err(exc.message)
+        return 1
+
+
+# ---------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sam-edge", description="SAM Edge music assistant")
+    parser.add_argument("--config", help="settings file (default ~/.config/sam-edge/config.toml "
+                        "or $SAM_CONFIG)")
+    parser.add_argument("--version", action="version", version=f"sam-edge {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="start the assistant service (default 127.0.0.1:8080)")
+
+    chat = sub.add_parser("chat", help="talk to the assistant in text")
+    chat.add_argument("text", nargs="*", help="what to say; none opens an interactive prompt")
+    chat.add_argument("--json", action="store_true", help="print the API's JSON object")
+    chat.add_argument("--session", default="default", help="dialog session id")
+
+    pair = sub.add_parser("pair", help="connect a music account")
+    pair.add_argument("platform", choices=["spotify", "soundcloud"])
+    group = pair.add_mutually_exclusive_group()
+    group.add_argument("--print-url", action="store_true",
+                       help="only print the authorize URL; finish later with --redirect-url")
+    group.add_argument("--redirect-url", metavar="URL",
+                       help="finish a pairing started with --print-url")
+    return parser
+
+
+COMMANDS = {"run": cmd_run, "chat": cmd_chat, "pair": cmd_pair}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        _err(exc.message)
+        return 2
+    return COMMANDS[args.command](settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
