@@ -11,7 +11,9 @@ import asyncio
 import json
 import logging
 import sys
+import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -165,6 +167,25 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- pair
 
 
+async def _paste_or_callback(pending: Path) -> str | None:
+    """The line pasted on stdin, or ``None`` once the pending record is gone (the running
+    service got the browser's redirect and completed the pairing)."""
+    loop = asyncio.get_running_loop()
+    line: asyncio.Future[str] = loop.create_future()
+
+    def read() -> None:
+        text = sys.stdin.readline()
+        loop.call_soon_threadsafe(lambda: line.done() or line.set_result(text))
+
+    # A daemon thread: a blocked readline must not keep the process alive after pairing.
+    threading.Thread(target=read, daemon=True).start()
+    while not line.done():
+        if not pending.exists():
+            return None
+        await asyncio.wait([line], timeout=0.5)
+    return line.result()
+
+
 async def _pair(settings: Settings, args: argparse.Namespace) -> int:
     from .db.accounts import DbTokenStore
     from .db.engine import make_engine, make_sessionmaker, migrate
@@ -191,7 +212,17 @@ async def _pair(settings: Settings, args: argparse.Namespace) -> int:
                 return 0
             print("If that page does not load, copy the whole address from the browser's "
                   "address bar and paste it here:", file=sys.stderr)
-            redirect = await asyncio.to_thread(sys.stdin.readline)
+            before = await pairing.stored()
+            pasted = await _paste_or_callback(pairing.pending_path)
+            if pasted is None:  # the running service received the redirect and finished
+                stored = await pairing.stored()
+                if stored is None or stored == before:
+                    _err("the browser's redirect reached the running service, but the pairing "
+                         "failed there (see its page); nothing was paired")
+                    return 1
+                print(f"Spotify paired as {stored.display_name or stored.account_id}")
+                return 0
+            redirect = pasted
             if not redirect.strip():
                 _err("no redirect URL was pasted; nothing was paired")
                 return 1

@@ -118,6 +118,9 @@ class SpotifyPairing:
     def _drop_pending(self) -> None:
         self.pending_path.unlink(missing_ok=True)
 
+    async def stored(self) -> TokenSet | None:
+        return await self._tokens.load(self.platform)
+
     async def complete(self, redirect_url: str) -> TokenSet:
         """Finish the pairing from the URL the browser was redirected to."""
         params = parse_qs(urlsplit(redirect_url.strip()).query)
