@@ -1,0 +1,1 @@
+"""Tests for the search cache: normalization and the cache tiers."""
