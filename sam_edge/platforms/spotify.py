@@ -1,0 +1,250 @@
+"""Spotify through spotipy: search, playback on a Spotify Connect device, the user's library.
+
+Playback needs a device. The adapter reads ``GET /me/player/devices`` (kept for 30 s), picks the
+configured one by name, else the active one, else the first that accepts commands, transfers
+playback to it when it is not active, and names it in every player command. When Spotify says
+the device is gone (404), it looks again, transfers once and retries once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+import requests
+import spotipy
+from requests.adapters import HTTPAdapter
+
+from ..clock import Clock, SystemClock
+from ..errors import NoDevice, PlatformError
+from ..settings import SpotifySettings
+from .base import PlaybackState, Track
+from .spotify_auth import NO_DEVICE, PLATFORM, DeviceLost, SpotifyAuth
+from .tokens import TokenStore
+
+log = logging.getLogger(__name__)
+
+DEVICE_CACHE_S = 30.0
+SEARCH_LIMIT_MAX = 10
+"""Development-Mode apps may ask for at most 10 results per type (2026)."""
+KINDS = ("track", "album", "artist", "playlist")
+REPEAT_STATES = ("track", "context", "off")
+
+
+def _artists(item: dict[str, Any]) -> str:
+    return ", ".join(a["name"] for a in item.get("artists") or [] if a and a.get("name"))
+
+
+def to_track(item: dict[str, Any], kind: str) -> Track:
+    """A :class:`Track` from a Spotify track, album, artist or playlist object."""
+    name, uri = item.get("name") or "", item.get("uri") or ""
+    if kind == "track":
+        return Track(uri, name, _artists(item), PLATFORM, "track",
+                     (item.get("album") or {}).get("name") or "", item.get("duration_ms"))
+    if kind == "album":
+        return Track(uri, name, _artists(item), PLATFORM, "album", name)
+    if kind == "playlist":
+        owner = (item.get("owner") or {}).get("display_name") or ""
+        return Track(uri, name, owner, PLATFORM, "playlist")
+    return Track(uri, name, "", PLATFORM, kind)
+
+
+def _session() -> requests.Session:
+    # spotipy's own session retries 429/5xx through urllib3, which turns a 429 into a
+    # RetryError without its Retry-After header; retries are decided here instead.
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class SpotifyAdapter:
+    """The :class:`~sam_edge.platforms.base.MusicPlatform` for Spotify (Premium, PKCE-paired)."""
+
+    name = PLATFORM
+
+    def __init__(self, settings: SpotifySettings, tokens: TokenStore, *,
+                 clock: Clock | None = None) -> None:
+        self._settings = settings
+        self._store = tokens
+        self._clock = clock or SystemClock()
+        self._http = httpx.AsyncClient(timeout=settings.timeout_s)
+        self._auth = SpotifyAuth(settings, tokens, self._clock, self._http)
+        self._session = _session()
+        self._sp = spotipy.Spotify(
+            auth_manager=self._auth.manager, requests_session=self._session, retries=0,
+            status_retries=0, requests_timeout=settings.timeout_s,
+        )
+        self._sp.prefix = settings.api_url.rstrip("/") + "/"
+        self._call = self._auth.call
+        self._devices: list[dict[str, Any]] | None = None
+        self._devices_at = 0.0
+
+    # ---- account --------------------------------------------------------------------------
+
+    async def is_paired(self) -> bool:
+        return await self._store.load(PLATFORM) is not None
+
+    async def current_user(self) -> tuple[str, str]:
+        """The paired account's id and display name."""
+        me = await self._call(self._sp.current_user) or {}
+        return me.get("id", ""), me.get("display_name") or me.get("id", "")
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+        self._session.close()
+
+    # ---- devices --------------------------------------------------------------------------
+
+    async def _device_list(self, *, fresh: bool = False) -> list[dict[str, Any]]:
+        now = self._clock.monotonic()
+        if fresh or self._devices is None or now - self._devices_at > DEVICE_CACHE_S:
+            body = await self._call(self._sp.devices) or {}
+            self._devices = [d for d in body.get("devices") or [] if d and d.get("id")]
+            self._devices_at = now
+        return self._devices
+
+    def _pick(self, devices: list[dict[str, Any]]) -> dict[str, Any] | None:
+        usable = [d for d in devices if not d.get("is_restricted")]
+        wanted = self._settings.device.strip().casefold()
+        named = None
+        if wanted:
+            named = next((d for d in usable if (d.get("name") or "").casefold() == wanted), None)
+        active = next((d for d in usable if d.get("is_active")), None)
+        return named or active or (usable[0] if usable else None)
+
+    async def _device_id(self, *, start: bool, fresh: bool = False) -> str:
+        """The device to command, made active first (``start``: and playing) when it is not.
+        ``fresh``: Spotify just lost the device, so re-read the list and transfer regardless."""
+        devices = await self._device_list(fresh=fresh)
+        device = self._pick(devices)
+        if device is None:
+            raise NoDevice(NO_DEVICE)
+        if fresh or not device.get("is_active"):
+            log.info("spotify: transferring playback to %s", device.get("name"))
+            await self._call(self._sp.transfer_playback, device["id"], start)
+            for other in devices:
+                other["is_active"] = other is device
+        return str(device["id"])
+
+    async def _player(self, fn: Any, *args: Any, start: bool = False, idempotent: bool = True,
+                      **kwargs: Any) -> Any:
+        """A player command on the chosen device; when Spotify has lost the device, look again,
+        transfer once and retry once."""
+        try:
+            device_id = await self._device_id(start=start)
+            return await self._call(fn, *args, device_id=device_id, idempotent=idempotent,
+                                    **kwargs)
+        except DeviceLost:
+            log.info("spotify: the device went away, choosing again")
+            self._devices = None
+            device_id = await self._device_id(start=start, fresh=True)
+            return await self._call(fn, *args, device_id=device_id, idempotent=idempotent,
+                                    **kwargs)
+
+    # ---- catalog --------------------------------------------------------------------------
+
+    async def search(self, query: str, *, artist: str | None = None, kind: str = "track",
+                     limit: int = 5) -> list[Track]:
+        kind = kind.strip().lower()
+        if kind not in KINDS:
+            raise PlatformError(f"Spotify cannot search for {kind or 'nothing'}.",
+                                code="bad_request")
+        q = query.strip()
+        if artist and artist.strip():
+            q = f"{q} artist:{artist.strip()}".strip()
+        if not q:
+            return []
+        body = await self._call(
+            self._sp.search, q, limit=max(1, min(int(limit), SEARCH_LIMIT_MAX)), offset=0,
+            type=kind, market=self._settings.market or "from_token",
+        ) or {}
+        # Spotify sometimes puts null entries in search pages (playlists especially).
+        items = (body.get(kind + "s") or {}).get("items") or []
+        return [to_track(item, kind) for item in items if item and item.get("uri")]
+
+    # ---- playback -------------------------------------------------------------------------
+
+    async def play(self, item: Track) -> None:
+        if item.kind == "track" or item.uri.startswith("spotify:track:"):
+            await self._player(self._sp.start_playback, uris=[item.uri], start=True)
+        else:
+            await self._player(self._sp.start_playback, context_uri=item.uri, start=True)
+
+    async def play_liked(self) -> Track | None:
+        page = await self._call(self._sp.current_user_saved_tracks, limit=50) or {}
+        liked = [to_track(entry["track"], "track") for entry in page.get("items") or []
+                 if entry and entry.get("track")]
+        # Local files (spotify:local:...) cannot be started through the Web API.
+        liked = [t for t in liked if t.uri.startswith("spotify:track:")]
+        if not liked:
+            return None
+        await self._player(self._sp.start_playback, uris=[t.uri for t in liked], start=True)
+        return liked[0]
+
+    async def pause(self) -> None:
+        await self._player(self._sp.pause_playback)
+
+    async def resume(self) -> None:
+        await self._player(self._sp.start_playback, start=True)
+
+    async def next(self) -> None:
+        await self._player(self._sp.next_track, idempotent=False)
+
+    async def previous(self) -> None:
+        await self._player(self._sp.previous_track, idempotent=False)
+
+    async def get_volume(self) -> int | None:
+        state = await self._call(self._sp.current_playback)
+        if state and state.get("device"):
+            return state["device"].get("volume_percent")
+        device = self._pick(await self._device_list())
+        return device.get("volume_percent") if device else None
+
+    async def set_volume(self, level: int) -> None:
+        # spotipy silently skips a volume that is not an int.
+        await self._player(self._sp.volume, max(0, min(100, int(level))))
+
+    async def shuffle(self, state: bool) -> None:
+        await self._player(self._sp.shuffle, bool(state))
+
+    async def repeat(self, state: str) -> None:
+        state = state.strip().lower()
+        if state not in REPEAT_STATES:
+            raise PlatformError("Repeat can be track, context or off.", code="bad_request")
+        await self._player(self._sp.repeat, state)
+
+    async def queue(self, item: Track) -> None:
+        if not item.uri.startswith(("spotify:track:", "spotify:episode:")):
+            raise PlatformError("Only songs can be added to the Spotify queue.",
+                                code="bad_request")
+        await self._player(self._sp.add_to_queue, item.uri, idempotent=False)
+
+    async def like(self, item: Track | None) -> Track | None:
+        if item is None:
+            state = await self._call(self._sp.current_playback)
+            if not state or not state.get("item"):
+                return None
+            item = to_track(state["item"], "track")
+        # PUT /me/library (2026) replaces the per-type save endpoints; spotipy has no method.
+        await self._call(self._sp._put, "me/library", uris=item.uri)
+        return item
+
+    async def now_playing(self) -> PlaybackState | None:
+        state = await self._call(self._sp.current_playback)
+        if not state:
+            return None
+        item = state.get("item") or {}
+        device = state.get("device") or {}
+        return PlaybackState(
+            is_playing=bool(state.get("is_playing")),
+            title=item.get("name") or "",
+            artist=_artists(item) or (item.get("show") or {}).get("name") or "",
+            uri=item.get("uri") or "",
+            context_uri=(state.get("context") or {}).get("uri") or "",
+            platform=PLATFORM,
+            device=device.get("name") or "",
+            volume=device.get("volume_percent"),
+        )
