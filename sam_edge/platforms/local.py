@@ -1,0 +1,220 @@
+"""``LocalAdapter``: the music folder as a :class:`~sam_edge.platforms.base.MusicPlatform`.
+
+No account is needed, so it is always paired. Items use a ``local:`` URI scheme shaped like
+Spotify's:
+
+* ``local:track:<absolute path>`` — one file (the path is the rest of the string, verbatim);
+* ``local:album:<folder>:<album name>`` — both percent-encoded, so the last ``:`` separates them;
+* ``local:artist:<artist name>`` — every track by that artist.
+
+Playing a track queues the rest of its album (or, for untagged files, its folder) around it in
+track order, so "next" and "previous" move through the album. There are no liked songs in a
+folder, so :meth:`LocalAdapter.play_liked` plays the whole library shuffled ("play my music").
+An item from another platform is looked up here by title and artist.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+from urllib.parse import quote, unquote, urlparse
+
+from ..errors import NotFound, PlatformError
+from ..player.base import Player
+from ..settings import MusicSettings
+from .base import PlaybackState, Track
+from .local_index import LocalAlbum, LocalLibrary, LocalTrack
+
+TRACK_PREFIX = "local:track:"
+ALBUM_PREFIX = "local:album:"
+ARTIST_PREFIX = "local:artist:"
+REPEAT_STATES = ("track", "context", "off")
+
+
+@runtime_checkable
+class QueueModes(Protocol):
+    """Optional player methods (``MpvPlayer`` and ``RecordingPlayer`` have them)."""
+
+    async def shuffle(self, state: bool) -> None: ...
+
+    async def repeat(self, state: str) -> None: ...
+
+
+def track_uri(track: LocalTrack) -> str:
+    return f"{TRACK_PREFIX}{track.path}"
+
+
+def album_uri(album: LocalAlbum) -> str:
+    return f"{ALBUM_PREFIX}{quote(str(album.folder), safe='/ ')}:{quote(album.name, safe=' ')}"
+
+
+def artist_uri(name: str) -> str:
+    return f"{ARTIST_PREFIX}{name}"
+
+
+def to_track(track: LocalTrack) -> Track:
+    return Track(uri=track_uri(track), title=track.title, artist=track.artist, platform="local",
+                 kind="track", album=track.album, duration_ms=track.duration_ms)
+
+
+def to_album(album: LocalAlbum) -> Track:
+    durations = [t.duration_ms for t in album.tracks]
+    total = sum(d for d in durations if d) if all(durations) else None
+    return Track(uri=album_uri(album), title=album.name, artist=album.artist, platform="local",
+                 kind="album", album=album.name, duration_ms=total)
+
+
+class LocalAdapter:
+    """Searches the music folder and plays it through a local :class:`Player`.
+
+    The player belongs to whoever created it: :meth:`aclose` leaves it running.
+    """
+
+    name = "local"
+
+    def __init__(
+        self,
+        settings: MusicSettings,
+        player: Player,
+        *,
+        library: LocalLibrary | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.library = library or LocalLibrary(settings.dir)
+        self._player = player
+        self._rng = rng or random.Random()
+
+    async def is_paired(self) -> bool:
+        return True
+
+    async def search(
+        self, query: str, *, artist: str | None = None, kind: str = "track", limit: int = 5
+    ) -> list[Track]:
+        await self.library.arefresh()
+        if kind in ("album", "playlist"):  # a folder is the closest thing to a playlist
+            return [to_album(a) for a in self.library.find_albums(query, artist, limit)]
+        if kind == "artist":
+            names = self.library.find_artists(query or artist or "", limit)
+            return [Track(uri=artist_uri(n), title=n, platform="local", kind="artist")
+                    for n in names]
+        return [to_track(t) for t in self.library.search(query, artist, "track", limit)]
+
+    async def play(self, item: Track) -> None:
+        if item.kind == "liked":
+            await self.play_liked()
+            return
+        tracks = await self._resolve(item)
+        start = 0
+        if item.kind == "track" and len(tracks) == 1:
+            chosen = tracks[0]
+            tracks = list(self.library.album_of(chosen).tracks)
+            start = tracks.index(chosen) if chosen in tracks else 0
+        await self._player.play([str(t.path) for t in tracks], start)
+
+    async def play_liked(self) -> Track | None:
+        await self.library.arefresh()
+        if not self.library.available:
+            raise PlatformError(self.library.reason, code="music_folder_missing")
+        tracks = list(self.library.tracks)
+        if not tracks:
+            return None
+        self._rng.shuffle(tracks)
+        await self._player.play([str(t.path) for t in tracks], 0)
+        return to_track(tracks[0])
+
+    async def pause(self) -> None:
+        await self._player.pause()
+
+    async def resume(self) -> None:
+        await self._player.resume()
+
+    async def next(self) -> None:
+        await self._player.next()
+
+    async def previous(self) -> None:
+        await self._player.previous()
+
+    async def get_volume(self) -> int | None:
+        return (await self._player.state()).volume
+
+    async def set_volume(self, level: int) -> None:
+        await self._player.set_volume(level)
+
+    async def shuffle(self, state: bool) -> None:
+        if not isinstance(self._player, QueueModes):
+            raise PlatformError("This player cannot shuffle.", code="unsupported")
+        await self._player.shuffle(bool(state))
+
+    async def repeat(self, state: str) -> None:
+        if state not in REPEAT_STATES:
+            raise PlatformError(
+                f"Repeat can be track, context or off, not {state}.", code="invalid_state"
+            )
+        if not isinstance(self._player, QueueModes):
+            raise PlatformError("This player cannot repeat.", code="unsupported")
+        await self._player.repeat(state)
+
+    async def queue(self, item: Track) -> None:
+        for track in await self._resolve(item):
+            await self._player.enqueue(str(track.path))
+
+    async def like(self, item: Track | None) -> Track | None:
+        raise PlatformError(
+            "Liking songs is not supported for the local music folder.", code="unsupported"
+        )
+
+    async def now_playing(self) -> PlaybackState | None:
+        state = await self._player.state()
+        if not state.path:
+            return None
+        track = self.library.track_at(state.path)
+        if track is None:
+            return PlaybackState(is_playing=state.is_playing, title=Path(state.path).stem,
+                                 uri=state.path, platform="local", device="this device",
+                                 volume=state.volume)
+        return PlaybackState(
+            is_playing=state.is_playing,
+            title=track.title,
+            artist=track.artist,
+            uri=track_uri(track),
+            context_uri=album_uri(self.library.album_of(track)),
+            platform="local",
+            device="this device",
+            volume=state.volume,
+        )
+
+    async def aclose(self) -> None:
+        return None
+
+    async def _resolve(self, item: Track) -> list[LocalTrack]:
+        """The tracks ``item`` stands for (one for a track); NotFound when there are none."""
+        await self.library.arefresh()
+        tracks: list[LocalTrack] = []
+        uri = item.uri
+        if uri.startswith((TRACK_PREFIX, "file://")):
+            path = uri[len(TRACK_PREFIX):] if uri.startswith(TRACK_PREFIX) else _file_path(uri)
+            found = self.library.track_at(path)
+            if found is None and Path(path).is_file():
+                await self.library.arefresh(force=True)  # added since the last scan
+                found = self.library.track_at(path)
+            tracks = [found] if found else []
+        elif uri.startswith(ALBUM_PREFIX):
+            folder, _, name = uri[len(ALBUM_PREFIX):].rpartition(":")
+            album = self.library.album(Path(unquote(folder)), unquote(name))
+            tracks = list(album.tracks) if album else []
+        elif uri.startswith(ARTIST_PREFIX):
+            tracks = self.library.artist_tracks(uri[len(ARTIST_PREFIX):])
+        elif item.title:
+            kind = item.kind if item.kind in ("album", "artist", "playlist") else "track"
+            query = item.title if kind != "artist" else item.artist or item.title
+            found_tracks = self.library.search(query, item.artist or None, kind, limit=1)
+            tracks = found_tracks if kind != "track" else found_tracks[:1]
+        if not tracks:
+            what = item.describe() if item.title else item.uri
+            raise NotFound(f"I couldn't find {what} in your music folder.")
+        return tracks
+
+
+def _file_path(uri: str) -> str:
+    return unquote(urlparse(uri).path)

@@ -1,0 +1,363 @@
+"""``LocalLibrary``: an in-memory index of the music folder, with fuzzy search.
+
+Tags come from mutagen; a file without tags is named after its file name ("Artist - Title.mp3",
+"01. Title.flac", or just "Title.ogg"), its folder (the album) and, two folders down, the folder
+above that (the artist). The folder is re-scanned only when a cheap signature (the number of
+audio files and the newest folder mtime) changed, checked at most every ``check_interval_s``;
+files whose size and mtime did not change keep the tags read by the previous scan. Editing the
+tags of a file in place changes neither, so call ``refresh(force=True)`` after that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import threading
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mutagen
+from rapidfuzz import fuzz
+
+from ..clock import Clock, SystemClock
+
+logger = logging.getLogger(__name__)
+
+AUDIO_EXTENSIONS = frozenset({".mp3", ".flac", ".ogg", ".opus", ".m4a", ".wav"})
+MATCH_THRESHOLD = 80.0
+"""Scores (0-100) below this are not a match, so an unrelated query finds nothing."""
+VARIOUS_ARTISTS = "Various Artists"
+
+_TAGS = {"title": "TIT2", "artist": "TPE1", "album": "TALB", "albumartist": "TPE2",
+         "tracknumber": "TRCK", "discnumber": "TPOS"}  # easy name -> ID3 frame (WAV files)
+_NUMBERED = (re.compile(r"^(\d{1,3})\s*[.)]\s*(.+)$"), re.compile(r"^(\d{1,2})\s+-\s+(.+)$"),
+             re.compile(r"^(0\d)\s+(.+)$"))
+_DASH = re.compile(r"\s+[-–—]\s+")
+_DROPPED = frozenset("'’‘`.")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTrack:
+    path: Path
+    title: str
+    artist: str = ""
+    album: str = ""
+    track_no: int | None = None
+    duration_ms: int | None = None
+    disc_no: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalAlbum:
+    """The tracks of one folder that share an album name, in disc and track order."""
+
+    name: str
+    artist: str
+    folder: Path
+    tracks: tuple[LocalTrack, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    track: LocalTrack
+    title: str
+    title_artist: str
+    artist: str
+
+
+def normalize(text: str) -> str:
+    """Casefolded, Latin accents and punctuation removed, spaces collapsed ("Beyoncé" -> "beyonce").
+
+    Combining marks are only dropped after a Latin letter: in scripts such as Telugu they are
+    vowel signs that change the word.
+    """
+    out: list[str] = []
+    after_latin = False
+    for char in unicodedata.normalize("NFKD", text.casefold()):
+        if char in _DROPPED or (after_latin and unicodedata.combining(char)):
+            continue
+        if unicodedata.category(char)[0] in "PSZC":
+            out.append(" ")
+            after_latin = False
+        else:
+            out.append(char)
+            after_latin = char.isascii()
+    return " ".join(unicodedata.normalize("NFC", "".join(out)).split())
+
+
+def score(query: str, *candidates: str) -> float:
+    """Best fuzzy score of a normalized ``query`` against normalized ``candidates``.
+
+    Not WRatio: its partial token scores give 85 to any long string sharing one word.
+    """
+    return max(
+        (max(fuzz.ratio(query, c), fuzz.token_ratio(query, c)) for c in candidates if c),
+        default=0.0,
+    )
+
+
+class LocalLibrary:
+    """The audio files under ``music_dir``; call :meth:`refresh` (or :meth:`arefresh`) first."""
+
+    def __init__(
+        self, music_dir: Path, *, check_interval_s: float = 5.0, clock: Clock | None = None
+    ) -> None:
+        self.music_dir = Path(os.path.abspath(music_dir.expanduser()))
+        self.check_interval_s = check_interval_s
+        self.available = False
+        self.reason = "The music folder has not been scanned yet."
+        self._clock = clock or SystemClock()
+        self._lock = threading.Lock()
+        self._checked_at: float | None = None
+        self._signature: tuple[int, int] | None = None
+        self._entries: tuple[_Entry, ...] = ()
+        self._by_path: dict[str, LocalTrack] = {}
+        self._stats: dict[Path, tuple[int, int]] = {}
+
+    @property
+    def tracks(self) -> tuple[LocalTrack, ...]:
+        """Every track, folder by folder, in disc and track order."""
+        return tuple(entry.track for entry in self._entries)
+
+    def refresh(self, force: bool = False) -> bool:
+        """Re-scan if the folder changed (or ``force``); True when the index was rebuilt."""
+        with self._lock:
+            now = self._clock.monotonic()
+            recent = self._checked_at is not None and now - self._checked_at < self.check_interval_s
+            if recent and not force:
+                return False
+            self._checked_at = now
+            if not self.music_dir.is_dir():
+                what = "does not exist" if not self.music_dir.exists() else "is not a folder"
+                return self._unavailable(f"The music folder {self.music_dir} {what}.")
+            try:
+                signature, _ = _walk(self.music_dir, with_files=False)
+                if not force and signature == self._signature:
+                    return False
+                signature, files = _walk(self.music_dir, with_files=True)
+            except OSError as exc:
+                reason = f"The music folder {self.music_dir} cannot be read ({exc.strerror})."
+                return self._unavailable(reason)
+            self._rebuild(files)
+            self._signature = signature
+            self.available, self.reason = True, ""
+            return True
+
+    async def arefresh(self, force: bool = False) -> bool:
+        """:meth:`refresh` on a worker thread, for async callers."""
+        return await asyncio.to_thread(self.refresh, force)
+
+    def track_at(self, path: str | Path) -> LocalTrack | None:
+        return self._by_path.get(os.path.abspath(path))
+
+    def search(
+        self, query: str, artist: str | None = None, kind: str = "track", limit: int = 5
+    ) -> list[LocalTrack]:
+        """Best tracks for ``kind="track"``; all tracks of the best album (``album``) or artist
+        (``artist``) in play order; ``[]`` when nothing scores :data:`MATCH_THRESHOLD`."""
+        if kind in ("album", "playlist"):
+            albums = self.find_albums(query, artist=artist, limit=1)
+            return list(albums[0].tracks) if albums else []
+        if kind == "artist":
+            names = self.find_artists(query or artist or "", limit=1)
+            return self.artist_tracks(names[0]) if names else []
+        wanted, who = normalize(query), normalize(artist or "")
+        scored = []
+        for entry in self._entries:
+            if who and score(who, entry.artist) < MATCH_THRESHOLD:
+                continue
+            value = score(wanted, entry.title, entry.title_artist)
+            if value >= MATCH_THRESHOLD:
+                # An exact title beats a title that merely contains the query.
+                scored.append((value + (5 if entry.title == wanted else 0), entry.track))
+        scored.sort(key=lambda pair: -pair[0])
+        return [track for _, track in scored[:limit]]
+
+    def find_albums(self, query: str, artist: str | None = None, limit: int = 5
+                    ) -> list[LocalAlbum]:
+        wanted, who = normalize(query), normalize(artist or "")
+        scored = []
+        for album in self.albums():
+            artists = {normalize(t.artist) for t in album.tracks} | {normalize(album.artist)}
+            if who and max(score(who, name) for name in artists) < MATCH_THRESHOLD:
+                continue
+            name = normalize(album.name)
+            value = score(wanted, name, f"{name} {normalize(album.artist)}")
+            if value >= MATCH_THRESHOLD:
+                scored.append((value + (5 if name == wanted else 0), album))
+        scored.sort(key=lambda pair: -pair[0])
+        return [album for _, album in scored[:limit]]
+
+    def find_artists(self, query: str, limit: int = 5) -> list[str]:
+        wanted = normalize(query)
+        names: dict[str, str] = {}
+        for entry in self._entries:
+            names.setdefault(entry.artist, entry.track.artist)
+        scored = [(score(wanted, key), name) for key, name in names.items() if key]
+        scored = sorted((p for p in scored if p[0] >= MATCH_THRESHOLD), key=lambda p: -p[0])
+        return [name for _, name in scored[:limit]]
+
+    def albums(self) -> list[LocalAlbum]:
+        """Every named album (a folder's tracks sharing an album name)."""
+        groups: dict[tuple[Path, str], list[LocalTrack]] = {}
+        for entry in self._entries:
+            if entry.track.album:
+                key = (entry.track.path.parent, entry.track.album.casefold())
+                groups.setdefault(key, []).append(entry.track)
+        return [_album(tracks) for tracks in groups.values()]
+
+    def album(self, folder: Path, name: str) -> LocalAlbum | None:
+        key = name.casefold()
+        tracks = [t for t in self.tracks if t.path.parent == folder and t.album.casefold() == key]
+        return _album(tracks) if tracks else None
+
+    def album_of(self, track: LocalTrack) -> LocalAlbum:
+        """The album ``track`` belongs to; its folder's untagged files when it has no album."""
+        return self.album(track.path.parent, track.album) or _album([track])
+
+    def artist_tracks(self, name: str) -> list[LocalTrack]:
+        wanted = normalize(name)
+        return [entry.track for entry in self._entries if entry.artist == wanted]
+
+    def _unavailable(self, reason: str) -> bool:
+        changed = self.available or bool(self._entries)
+        if self.reason != reason:
+            logger.warning("%s", reason)
+        self._entries, self._by_path, self._stats, self._signature = (), {}, {}, None
+        self.available, self.reason = False, reason
+        return changed
+
+    def _rebuild(self, files: list[tuple[Path, int, int]]) -> None:
+        previous = {str(track.path): track for track in self.tracks}
+        tracks, stats = [], {}
+        for path, mtime_ns, size in files:
+            stats[path] = (mtime_ns, size)
+            known = previous.get(str(path))
+            unchanged = known is not None and self._stats.get(path) == (mtime_ns, size)
+            tracks.append(known if unchanged and known else read_track(path, self.music_dir))
+        tracks.sort(key=_play_order)
+        self._entries = tuple(_entry(track) for track in tracks)
+        self._by_path = {str(track.path): track for track in tracks}
+        self._stats = stats
+        logger.info("music folder %s: %d tracks", self.music_dir, len(tracks))
+
+
+def read_track(path: Path, root: Path) -> LocalTrack:
+    """Tags where present, the file and folder names where not."""
+    guess = _guess_from_name(path, root)
+    tags, duration_ms = _read_tags(path)
+    return LocalTrack(
+        path=path,
+        title=tags.get("title") or guess.title,
+        artist=tags.get("artist") or tags.get("albumartist") or guess.artist,
+        album=tags.get("album") or guess.album,
+        track_no=_number(tags.get("tracknumber")) or guess.track_no,
+        duration_ms=duration_ms,
+        disc_no=_number(tags.get("discnumber")),
+    )
+
+
+def _read_tags(path: Path) -> tuple[dict[str, str], int | None]:
+    try:
+        audio: Any = mutagen.File(path, easy=True)
+    except Exception as exc:  # mutagen raises many kinds of errors on damaged files
+        logger.debug("cannot read tags of %s: %s", path, exc)
+        return {}, None
+    if audio is None:
+        return {}, None
+    length = getattr(audio.info, "length", None)
+    duration_ms = round(length * 1000) if length else None
+    if audio.tags is None:
+        return {}, duration_ms
+    tags = {name: _first(audio.tags, name) or _first(audio.tags, frame)
+            for name, frame in _TAGS.items()}
+    return {name: value for name, value in tags.items() if value}, duration_ms
+
+
+def _first(tags: Any, key: str) -> str:
+    try:
+        value = tags.get(key)
+    except (KeyError, ValueError):
+        return ""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value).strip() if value is not None else ""
+
+
+def _number(value: str | None) -> int | None:
+    match = re.match(r"\s*(\d+)", value or "")
+    return int(match.group(1)) if match else None
+
+
+def _guess_from_name(path: Path, root: Path) -> LocalTrack:
+    stem = path.stem.replace("_", " ").strip()
+    track_no = None
+    for pattern in _NUMBERED:
+        if match := pattern.match(stem):
+            track_no, stem = int(match.group(1)), match.group(2).strip()
+            break
+    parts = path.relative_to(root).parts
+    artist = parts[-3] if len(parts) >= 3 else ""
+    pieces = _DASH.split(stem, maxsplit=1)
+    if len(pieces) == 2 and all(piece.strip() for piece in pieces):
+        artist, stem = pieces[0].strip(), pieces[1].strip()
+    album = parts[-2] if len(parts) >= 2 else ""
+    return LocalTrack(path=path, title=stem or path.stem, artist=artist, album=album,
+                      track_no=track_no)
+
+
+def _walk(root: Path, *, with_files: bool) -> tuple[tuple[int, int], list[tuple[Path, int, int]]]:
+    """(audio file count, newest folder mtime) and, if asked, (path, mtime_ns, size) per file."""
+    top = root.stat()
+    newest, count, files = top.st_mtime_ns, 0, []
+    seen, stack = {(top.st_dev, top.st_ino)}, [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            if folder == root:
+                raise
+            logger.debug("skipping %s: %s", folder, exc)
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir():
+                    info = entry.stat()
+                    if (info.st_dev, info.st_ino) not in seen:  # symlink loops
+                        seen.add((info.st_dev, info.st_ino))
+                        newest = max(newest, info.st_mtime_ns)
+                        stack.append(Path(entry.path))
+                elif os.path.splitext(entry.name)[1].lower() in AUDIO_EXTENSIONS:
+                    count += 1
+                    if with_files and entry.is_file():
+                        info = entry.stat()
+                        files.append((Path(entry.path), info.st_mtime_ns, info.st_size))
+            except OSError:
+                continue
+    return (count, newest), files
+
+
+def _play_order(track: LocalTrack) -> tuple[str, str, int, int, str]:
+    return (str(track.path.parent), track.album.casefold(), track.disc_no or 0,
+            track.track_no if track.track_no is not None else 10**6, track.path.name.casefold())
+
+
+def _entry(track: LocalTrack) -> _Entry:
+    title, artist = normalize(track.title), normalize(track.artist)
+    return _Entry(track, title, f"{title} {artist}".strip(), artist)
+
+
+def _album(tracks: list[LocalTrack]) -> LocalAlbum:
+    counts = Counter(t.artist for t in tracks if t.artist)
+    artist = counts.most_common(1)[0][0] if len(counts) == 1 else VARIOUS_ARTISTS if counts else ""
+    first = tracks[0]
+    return LocalAlbum(first.album or first.path.parent.name, artist, first.path.parent,
+                      tuple(tracks))
