@@ -174,7 +174,7 @@ async def test_no_device_at_all(world: tuple[httpx.AsyncClient, FakeSpotify, Run
 
 async def test_named_platform_is_for_that_command_only(
         world: tuple[httpx.AsyncClient, FakeSpotify, Runtime]) -> None:
-    client, fake, _ = world
+    client, _fake, _ = world
     local = await say(client, "play Doxy on my local music")
     assert local["parameters"]["platform"] == "local"
     assert local["status"] == "not_found"
