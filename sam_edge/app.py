@@ -53,6 +53,7 @@ class Runtime:
         return "simulated" if self.simulated else "device"
 
     async def aclose(self) -> None:
+        await self.assistant.dialog.flush()
         for adapter in self.platforms.values():
             try:
                 await adapter.aclose()
@@ -86,7 +87,7 @@ async def build_runtime(
     engine = make_engine(settings.database_path)
     sessions = make_sessionmaker(engine)
     cipher = Cipher.from_data_dir(settings.data.dir)
-    tokens = DbTokenStore(sessions, cipher)
+    tokens = DbTokenStore.in_data_dir(sessions, cipher, settings.data.dir)
     cache = SearchCache(
         HotCache(settings.cache_dir, size_mb=settings.cache.hot_size_mb),
         SearchCacheStore(sessions),

@@ -78,13 +78,8 @@ class Assistant:
             if status != "ok":
                 result.error = {"code": outcome.error_code or status,
                                 "message": outcome.response_text}
-        t2 = self._clock.monotonic()
-        try:
-            await self.dialog.remember(session_id, text, result.action, result.parameters,
-                                       result.response_text, result.status)
-        except Exception:  # losing one history line must not lose the user's answer
-            log.exception("could not store the dialog turn")
-        timings["history"] = self._ms(t2)
+        self.dialog.remember(session_id, text, result.action, result.parameters,
+                             result.response_text, result.status)
         timings["total"] = self._ms(t0)
         log.info("turn %s status=%s source=%s cache=%s timings=%s", result.action,
                  result.status, result.source or "-", result.cache_tier or "-",

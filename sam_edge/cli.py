@@ -197,8 +197,8 @@ async def _pair(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_path)
     try:
         cipher = Cipher.from_data_dir(settings.data.dir)
-        pairing = SpotifyPairing(settings, DbTokenStore(make_sessionmaker(engine), cipher),
-                                 cipher)
+        tokens = DbTokenStore.in_data_dir(make_sessionmaker(engine), cipher, settings.data.dir)
+        pairing = SpotifyPairing(settings, tokens, cipher)
         if args.redirect_url:
             redirect = args.redirect_url
         else:

@@ -37,6 +37,8 @@ class PlatformChooser:
         self._platforms = platforms
         self._state = state
         self._default = default_platform
+        self._stored: str | None = None
+        self._stored_loaded = False
 
     async def _usable(self, name: str) -> bool:
         adapter = self._platforms.get(name)
@@ -52,11 +54,16 @@ class PlatformChooser:
         return adapter
 
     async def stored(self) -> str | None:
-        value = await self._state.get(ACTIVE_KEY)
-        return value if value in LABELS else None
+        # Only this service switches platforms, so the stored choice is read once.
+        if not self._stored_loaded:
+            value = await self._state.get(ACTIVE_KEY)
+            self._stored = value if value in LABELS else None
+            self._stored_loaded = True
+        return self._stored
 
     async def remember(self, name: str) -> None:
         await self._state.set(ACTIVE_KEY, name)
+        self._stored, self._stored_loaded = name, True
 
     async def choose(self, named: str | None = None) -> str:
         if named:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -32,13 +34,42 @@ class AccountInfo:
 
 
 class DbTokenStore:
-    """Implements :class:`~sam_edge.platforms.tokens.TokenStore` for the device's single user."""
+    """Implements :class:`~sam_edge.platforms.tokens.TokenStore` for the device's single user.
+
+    Loaded tokens are kept in memory until the stamp file next to the database changes: every
+    save, from this process or another (``sam-edge pair`` while the service runs), touches it,
+    so a turn costs a ``stat`` instead of a query and a decryption.
+    """
 
     def __init__(self, sessions: async_sessionmaker[Any], cipher: Cipher,
-                 user_id: str = DEFAULT_USER) -> None:
+                 user_id: str = DEFAULT_USER, *, stamp: Path | None = None) -> None:
         self._sessions = sessions
         self._cipher = cipher
         self._user_id = user_id
+        self._stamp = stamp
+        self._memo: dict[str, tuple[int, TokenSet | None]] = {}
+
+    @classmethod
+    def in_data_dir(cls, sessions: async_sessionmaker[Any], cipher: Cipher,
+                    data_dir: Path) -> DbTokenStore:
+        stamp = data_dir / "accounts.stamp"
+        stamp.touch(exist_ok=True)
+        return cls(sessions, cipher, stamp=stamp)
+
+    def _stamp_version(self) -> int:
+        if self._stamp is None:
+            return -1
+        try:
+            return self._stamp.stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0
+
+    def _touch(self) -> None:
+        self._memo.clear()
+        if self._stamp is not None:
+            self._stamp.touch()
+            now = time.time_ns()
+            os.utime(self._stamp, ns=(now, now))
 
     async def _ensure_user(self, session: Any) -> None:
         if await session.get(User, self._user_id) is None:
@@ -46,6 +77,15 @@ class DbTokenStore:
             await session.flush()
 
     async def load(self, platform: str) -> TokenSet | None:
+        version = self._stamp_version()
+        memo = self._memo.get(platform)
+        if memo is not None and version > 0 and memo[0] == version:
+            return memo[1]
+        tokens = await self._load(platform)
+        self._memo[platform] = (version, tokens)
+        return tokens
+
+    async def _load(self, platform: str) -> TokenSet | None:
         async with self._sessions() as session:
             row = await session.scalar(
                 select(PlatformAccount).where(
@@ -93,6 +133,7 @@ class DbTokenStore:
             row.display_name = tokens.display_name or row.display_name or ""
             row.meta_data = dict(tokens.extra)
             row.updated_at = now
+        self._touch()
 
     async def delete(self, platform: str) -> None:
         async with self._sessions.begin() as session:
@@ -102,6 +143,7 @@ class DbTokenStore:
                     PlatformAccount.platform_name == platform,
                 )
             )
+        self._touch()
 
     async def info(self, platform: str) -> AccountInfo | None:
         async with self._sessions() as session:

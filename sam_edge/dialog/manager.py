@@ -6,6 +6,7 @@ playing; then the LLM with the window; else ``not_understood``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -46,12 +47,16 @@ class DialogManager:
         self._llm = llm
         self._settings = settings
         self._clock = clock or SystemClock()
+        self._writes: dict[str, asyncio.Task[None]] = {}
 
     @property
     def has_llm(self) -> bool:
         return self._llm is not None
 
     async def window(self, session_id: str) -> list[StoredTurn]:
+        pending = self._writes.get(session_id)
+        if pending is not None:
+            await asyncio.shield(pending)
         if self._settings.history_turns == 0:
             return []
         return await self._history.recent(
@@ -117,10 +122,30 @@ class DialogManager:
             code = exc.code if exc.code != "not_understood" else "not_understood"
             return Understanding(None, code, exc.message or NOT_UNDERSTOOD)
 
-    async def remember(self, session_id: str, text: str, action: str,
-                       parameters: dict[str, Any], response_text: str, status: str) -> None:
+    def remember(self, session_id: str, text: str, action: str,
+                 parameters: dict[str, Any], response_text: str, status: str) -> None:
+        """Store the turn in the background: the reply does not wait for the disk. The next
+        turn of the session waits for it before reading the window."""
         now = self._clock.now()
-        await self._history.add(
-            StoredTurn(session_id, now, text, action, parameters, response_text, status),
-            keep_newer_than=now - self._settings.history_max_age_s,
-        )
+        turn = StoredTurn(session_id, now, text, action, dict(parameters), response_text, status)
+        previous = self._writes.get(session_id)
+
+        async def write() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            try:
+                await self._history.add(
+                    turn, keep_newer_than=now - self._settings.history_max_age_s)
+            except Exception:  # losing one history line must not lose the user's answer
+                log.exception("could not store the dialog turn")
+            finally:
+                if self._writes.get(session_id) is task:
+                    del self._writes[session_id]
+
+        task = asyncio.get_running_loop().create_task(write())
+        self._writes[session_id] = task
+
+    async def flush(self) -> None:
+        """Wait for history writes still in flight (before shutting down)."""
+        while self._writes:
+            await asyncio.wait(list(self._writes.values()))
