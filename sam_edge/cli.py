@@ -31,8 +31,11 @@ def _setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "httpcore", "urllib3", "alembic", "spotipy", "groq"):
+    for noisy in ("httpx", "httpcore", "urllib3", "alembic", "groq"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    # spotipy logs every HTTP error at ERROR, even the 401 that a refresh then fixes; the
+    # adapter reports what really failed.
+    logging.getLogger("spotipy").setLevel(logging.CRITICAL)
 
 
 def _err(message: str) -> None:

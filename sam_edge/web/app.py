@@ -45,6 +45,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
         app.state.runtime = runtime or await build_runtime(settings)
+        if owned:
+            rt: Runtime = app.state.runtime
+            log.info("ready: platforms %s; simulated: %s", ", ".join(sorted(rt.platforms)),
+                     "; ".join(rt.simulated) or "nothing")
         try:
             yield
         finally:

@@ -95,3 +95,9 @@ def test_damaged_key_file_is_replaced_and_kept_aside(tmp_path: Path) -> None:
     cipher = Cipher.from_data_dir(tmp_path)
     assert cipher.decrypt(cipher.encrypt("x")) == "x"
     assert (tmp_path / (KEY_FILE + ".broken")).exists()
+
+
+def test_the_fast_path_head_matches_alembic() -> None:
+    from sam_edge.db.engine import HEAD
+
+    assert head_revision() == HEAD
