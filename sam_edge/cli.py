@@ -12,7 +12,7 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,54 +82,64 @@ def _service_answers(settings: Settings) -> bool:
 
 def _print_turn(result: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        print(json.dumps(result, ensure_ascii=False))
+        print(json.dumps(result, ensure_ascii=False), flush=True)
     else:
-        print(result.get("response_text") or f"({result.get('status')})")
+        print(result.get("response_text") or f"({result.get('status')})", flush=True)
 
 
-class _RemoteChat:
-    def __init__(self, settings: Settings) -> None:
-        self._client = httpx.Client(base_url=settings.service_url, timeout=30.0)
-
-    def turn(self, text: str, session_id: str) -> dict[str, Any]:
-        response = self._client.post("/v1/chat/message",
-                                     json={"text": text, "session_id": session_id})
-        if response.status_code == 422:
-            message = response.json().get("message", "invalid request")
-            raise ValueError(message)
-        response.raise_for_status()
-        return dict(response.json())
-
-    def close(self) -> None:
-        self._client.close()
+Turn = Callable[[str], Awaitable[dict[str, Any]]]
 
 
-async def _local_chat(settings: Settings, texts: Sequence[str] | None, session_id: str,
-                      as_json: bool) -> int:
-    from .app import build_runtime
+async def _converse(turn: Turn, text: str | None, as_json: bool) -> int:
+    """One turn for ``text``, else an interactive prompt until EOF or "quit"."""
     from .web.schemas import MAX_TEXT
 
-    runtime = await build_runtime(settings)
-    try:
-        if texts is not None:
-            for text in texts:
-                if not text.strip() or len(text) > MAX_TEXT:
-                    _err(f"text must be 1-{MAX_TEXT} characters")
-                    return 2
-                result = await runtime.assistant.handle_text(text, session_id)
-                _print_turn(result.to_dict(), as_json)
+    if text is not None:
+        if not text.strip() or len(text) > MAX_TEXT:
+            _err(f"text must be 1-{MAX_TEXT} characters")
+            return 2
+        _print_turn(await turn(text), as_json)
+        return 0
+    while True:
+        try:
+            line = await asyncio.to_thread(input, "you> ")
+        except (EOFError, KeyboardInterrupt):
+            print(file=sys.stderr)
             return 0
-        while True:
-            try:
-                line = await asyncio.to_thread(input, "you> ")
-            except (EOFError, KeyboardInterrupt):
-                print(file=sys.stderr)
-                return 0
-            if line.strip().lower() in ("quit", "exit"):
-                return 0
-            if line.strip():
-                result = await runtime.assistant.handle_text(line[:MAX_TEXT], session_id)
-                _print_turn(result.to_dict(), as_json)
+        if line.strip().lower() in ("quit", "exit"):
+            return 0
+        if line.strip():
+            _print_turn(await turn(line[:MAX_TEXT]), as_json)
+
+
+async def _remote_chat(settings: Settings, text: str | None, session_id: str,
+                       as_json: bool) -> int:
+    async with httpx.AsyncClient(base_url=settings.service_url, timeout=30.0) as client:
+
+        async def turn(line: str) -> dict[str, Any]:
+            response = await client.post("/v1/chat/message",
+                                         json={"text": line, "session_id": session_id})
+            response.raise_for_status()
+            return dict(response.json())
+
+        try:
+            return await _converse(turn, text, as_json)
+        except httpx.HTTPError as exc:
+            _err(f"the running service did not answer: {exc}")
+            return 1
+
+
+async def _local_chat(settings: Settings, text: str | None, session_id: str,
+                      as_json: bool) -> int:
+    from .app import build_runtime
+
+    runtime = await build_runtime(settings)
+
+    async def turn(line: str) -> dict[str, Any]:
+        return (await runtime.assistant.handle_text(line, session_id)).to_dict()
+
+    try:
+        return await _converse(turn, text, as_json)
     finally:
         await runtime.aclose()
 
@@ -137,34 +147,11 @@ async def _local_chat(settings: Settings, texts: Sequence[str] | None, session_i
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     _setup_logging("WARNING" if settings.log.level != "DEBUG" else "DEBUG")
     text = " ".join(args.text) if args.text else None
-    texts = [text] if text is not None else None
     if _service_answers(settings):
-        remote = _RemoteChat(settings)
-        try:
-            if texts is not None:
-                _print_turn(remote.turn(texts[0], args.session), args.json)
-                return 0
-            while True:
-                try:
-                    line = input("you> ")
-                except (EOFError, KeyboardInterrupt):
-                    print(file=sys.stderr)
-                    return 0
-                if line.strip().lower() in ("quit", "exit"):
-                    return 0
-                if line.strip():
-                    _print_turn(remote.turn(line, args.session), args.json)
-        except ValueError as exc:
-            _err(str(exc))
-            return 2
-        except httpx.HTTPError as exc:
-            _err(f"the running service did not answer: {exc}")
-            return 1
-        finally:
-            remote.close()
+        return asyncio.run(_remote_chat(settings, text, args.session, args.json))
     _err("no running service answered at "
          f"{settings.service_url}; running in-process (playback stops when this command exits)")
-    return asyncio.run(_local_chat(settings, texts, args.session, args.json))
+    return asyncio.run(_local_chat(settings, text, args.session, args.json))
 
 
 # ---------------------------------------------------------------- pair

@@ -71,6 +71,14 @@ class DbTokenStore:
             now = time.time_ns()
             os.utime(self._stamp, ns=(now, now))
 
+    async def _row(self, session: Any, platform: str) -> PlatformAccount | None:
+        return await session.scalar(
+            select(PlatformAccount).where(
+                PlatformAccount.user_id == self._user_id,
+                PlatformAccount.platform_name == platform,
+            )
+        )
+
     async def _ensure_user(self, session: Any) -> None:
         if await session.get(User, self._user_id) is None:
             session.add(User(id=self._user_id, name="owner", created_at=time.time()))
@@ -87,12 +95,7 @@ class DbTokenStore:
 
     async def _load(self, platform: str) -> TokenSet | None:
         async with self._sessions() as session:
-            row = await session.scalar(
-                select(PlatformAccount).where(
-                    PlatformAccount.user_id == self._user_id,
-                    PlatformAccount.platform_name == platform,
-                )
-            )
+            row = await self._row(session, platform)
         if row is None:
             return None
         access = self._cipher.decrypt(row.access_token)
@@ -116,12 +119,7 @@ class DbTokenStore:
         now = time.time()
         async with self._sessions.begin() as session:
             await self._ensure_user(session)
-            row = await session.scalar(
-                select(PlatformAccount).where(
-                    PlatformAccount.user_id == self._user_id,
-                    PlatformAccount.platform_name == platform,
-                )
-            )
+            row = await self._row(session, platform)
             if row is None:
                 row = PlatformAccount(user_id=self._user_id, platform_name=platform)
                 session.add(row)
@@ -147,12 +145,7 @@ class DbTokenStore:
 
     async def info(self, platform: str) -> AccountInfo | None:
         async with self._sessions() as session:
-            row = await session.scalar(
-                select(PlatformAccount).where(
-                    PlatformAccount.user_id == self._user_id,
-                    PlatformAccount.platform_name == platform,
-                )
-            )
+            row = await self._row(session, platform)
         if row is None:
             return None
         return AccountInfo(

@@ -220,3 +220,17 @@ async def test_llm_down_grammar_still_works(
     assert body["timings_ms"]["total"] < 5000
     fake.hang = False
     assert (await say(client, "set the volume to 40"))["parameters"]["level"] == 40
+
+
+async def test_play_it_after_a_chat_turn_asks_the_llm_with_the_window(
+        llm_client: tuple[httpx.AsyncClient, FakeGroq]) -> None:
+    client, fake = llm_client
+    fake.reply_with('{"action": "CHAT", "parameters": {"query": "Hello", "artist": "Adele"}, '
+                    '"response_text": "You might like Hello by Adele."}')
+    suggestion = await say(client, "suggest me a sad song", session_id="s2")
+    assert suggestion["action"] == "CHAT"
+    body = await say(client, "play it", session_id="s2")  # the default rule brain answers
+    assert body["status"] == "ok", body
+    assert body["parameters"]["title"] == "Hello"
+    sent = fake.requests[-1].json["messages"]
+    assert any("suggest me a sad song" in m["content"] for m in sent)
