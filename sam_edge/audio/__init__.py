@@ -1,0 +1,1 @@
+"""Audio in and out: capture (PyAudio), WAV sources, decoding uploads, playback sinks."""

@@ -1,0 +1,1 @@
+"""Listening: wake word (Porcupine or the talk button), VAD (webrtcvad), endpointing."""

@@ -1,0 +1,1 @@
+"""Speech: speech-to-text (Groq Whisper) and text-to-speech (ElevenLabs, espeak-ng)."""
