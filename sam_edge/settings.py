@@ -109,6 +109,45 @@ class SpeechSettings(_Section):
     """ISO-639-1 hint for speech-to-text; empty = detect."""
 
 
+class AudioSettings(_Section):
+    input_device: str = ""
+    """Microphone by name (substring, case-insensitive) or index; empty = the default one."""
+    output: Literal["auto", "aplay", "none"] = "auto"
+    """How replies are played: ``aplay`` (ALSA, works with dmix), ``none`` (text only), or
+    ``auto`` = ``aplay`` when the machine has a sound card."""
+    simulated_input: str = ""
+    """A WAV file that stands in for the microphone when there is none (the simulated mode);
+    empty = the bundled demo request. A ``.txt`` next to it holds its transcript for the
+    simulated speech-to-text."""
+
+
+class ListenSettings(_Section):
+    vad_mode: int = Field(2, ge=0, le=3)
+    """webrtcvad aggressiveness, 0 (least) to 3 (most) at rejecting non-speech."""
+    trailing_silence_ms: int = Field(600, ge=90, le=5000)
+    no_speech_timeout_ms: int = Field(8000, ge=500, le=60000)
+    max_utterance_ms: int = Field(15000, ge=1000, le=60000)
+    min_voiced_ms: int = Field(250, ge=0, le=5000)
+    """Audio with less voiced speech than this never reaches speech-to-text."""
+    duck_volume: int = Field(20, ge=0, le=100)
+    """Music volume while listening (never raised by ducking)."""
+
+
+class PorcupineSettings(_Section):
+    access_key: str = ""
+    """Picovoice AccessKey; without one, only the talk button starts listening."""
+    keyword: str = "computer"
+    """A built-in keyword (``pvporcupine.KEYWORDS``)."""
+    keyword_path: str = ""
+    """A custom ``.ppn`` file; wins over ``keyword``."""
+    sensitivity: float = Field(0.5, ge=0.0, le=1.0)
+
+
+class VoiceSettings(_Section):
+    max_upload_mb: float = Field(10.0, gt=0, le=100)
+    max_upload_seconds: float = Field(30.0, gt=0, le=600)
+
+
 class CacheSettings(_Section):
     hot_ttl_s: float = Field(3600.0, gt=0)
     """Tier 1 (diskcache) time to live."""
@@ -150,6 +189,10 @@ class Settings(_Section):
     groq: GroqSettings = GroqSettings()
     elevenlabs: ElevenLabsSettings = ElevenLabsSettings()
     speech: SpeechSettings = SpeechSettings()
+    audio: AudioSettings = AudioSettings()
+    listen: ListenSettings = ListenSettings()
+    porcupine: PorcupineSettings = PorcupineSettings()
+    voice: VoiceSettings = VoiceSettings()
     cache: CacheSettings = CacheSettings()
     dialog: DialogSettings = DialogSettings()
     player: PlayerSettings = PlayerSettings()
