@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .actions.service import ActionResult, MusicActionService
 from .clock import Clock, SystemClock
-from .dialog.intents import Action
+from .dialog.intents import Action, Intent
 from .dialog.manager import DialogManager
 
 log = logging.getLogger(__name__)
+
+BeforeAction = Callable[[Intent], Awaitable[None]]
 
 STATUSES = ("ok", "not_understood", "not_found", "needs_pairing", "no_device", "error")
 
@@ -52,7 +55,10 @@ class Assistant:
     def _ms(self, start: float) -> float:
         return round((self._clock.monotonic() - start) * 1000, 3)
 
-    async def handle_text(self, text: str, session_id: str = "default") -> TurnResult:
+    async def handle_text(self, text: str, session_id: str = "default", *,
+                          before_action: BeforeAction | None = None) -> TurnResult:
+        """Understand ``text`` and act on it. ``before_action`` runs between the two (the voice
+        pipeline restores ducked music there for volume commands)."""
         t0 = self._clock.monotonic()
         timings: dict[str, float] = {}
         understanding = await self.dialog.understand(text, session_id, self.actions.now_playing)
@@ -66,6 +72,8 @@ class Assistant:
                 timings_ms=timings, error={"code": code, "message": understanding.message},
             )
         else:
+            if before_action is not None:
+                await before_action(intent)
             t1 = self._clock.monotonic()
             outcome: ActionResult = await self.actions.execute(intent)
             timings["action"] = self._ms(t1)

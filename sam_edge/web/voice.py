@@ -1,0 +1,74 @@
+"""Voice over HTTP: ``POST /v1/voice/process`` (a contract), the talk button, the live state."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from ..audio.errors import AudioError
+from ..audio.sources import decode_upload
+from ..pipeline import NO_STT, SttMissing
+
+log = logging.getLogger(__name__)
+
+router = APIRouter()
+
+
+def _problem(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status,
+                        content={"detail": message, "message": message, "code": code})
+
+
+@router.post("/v1/voice/process")
+async def voice_process(
+    request: Request,
+    file: UploadFile = File(...),
+    session_id: str = Form("default", max_length=100),
+    reply_audio: bool = Query(False),
+) -> Any:
+    rt = request.app.state.runtime
+    limits = rt.settings.voice
+    max_bytes = int(limits.max_upload_mb * 1024 * 1024)
+    data = await file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        return _problem(413, "too_large",
+                        f"The upload is larger than {limits.max_upload_mb:g} MB.")
+    try:
+        clip = await asyncio.to_thread(decode_upload, data,
+                                       max_seconds=limits.max_upload_seconds)
+    except AudioError as exc:
+        return _problem(exc.status, exc.code, exc.message)
+    pipeline = rt.pipeline
+    if pipeline.stt is None:
+        return _problem(503, "stt_unavailable", NO_STT)
+    try:
+        result = await pipeline.process(clip, session_id=session_id or "default", play=False,
+                                        collect=reply_audio)
+    except SttMissing as exc:
+        return _problem(503, exc.code, exc.message)
+    return result.to_dict(reply_audio=reply_audio)
+
+
+@router.post("/v1/listen", status_code=202)
+async def listen(request: Request) -> dict[str, Any]:
+    """The talk button: start listening now (or stop a reply that is playing)."""
+    loop = request.app.state.runtime.listener
+    if loop is None:
+        return {"listening": False, "reason": "no audio input"}
+    started = loop.talk()
+    return {"listening": True, "source": started}
+
+
+@router.get("/v1/state")
+async def state(request: Request) -> dict[str, Any]:
+    rt = request.app.state.runtime
+    return {
+        "state": rt.bus.state.value,
+        "mode": rt.mode,
+        "simulated": rt.simulated,
+        "last": rt.pipeline.last,
+    }
