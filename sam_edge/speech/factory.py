@@ -1,0 +1,45 @@
+"""Build the speech parts from settings, and say which of them are simulated.
+
+Reason strings follow the start-up line's style, e.g. ``"speech-to-text (no SAM_GROQ_API_KEY)"``;
+an empty string means the real part is in place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..clock import Clock
+from ..settings import Settings
+from .espeak import EspeakTTS
+from .phrase_cache import PhraseCache
+from .stt import GroqSpeechToText, SpeechToText
+from .tts import ElevenLabsTTS, SpeechService
+
+ESPEAK_BINARY = "espeak-ng"
+
+
+def build_stt(settings: Settings) -> tuple[SpeechToText | None, str]:
+    """Groq Whisper when a key is set; otherwise ``None`` and why."""
+    if not settings.groq.api_key:
+        return None, "speech-to-text (no SAM_GROQ_API_KEY: typed input only)"
+    return GroqSpeechToText(settings.groq, language=settings.speech.language), ""
+
+
+def build_tts(settings: Settings, cache_dir: Path, *, clock: Clock | None = None) -> SpeechService:
+    """ElevenLabs when a key is set, espeak-ng when installed; ``.simulated`` says what is missing.
+
+    ``cache_dir`` is the phrase cache's own directory (not the search cache's), e.g.
+    ``settings.data.dir / "phrases"``.
+    """
+    primary = ElevenLabsTTS(settings.elevenlabs) if settings.elevenlabs.api_key else None
+    fallback = EspeakTTS() if EspeakTTS.available(ESPEAK_BINARY) else None
+    if primary is not None and fallback is not None:
+        simulated = ""
+    elif primary is not None:
+        simulated = "speech fallback (espeak-ng not installed)"
+    elif fallback is not None:
+        simulated = "voice (no SAM_ELEVENLABS_API_KEY: espeak-ng)"
+    else:
+        simulated = "voice (no SAM_ELEVENLABS_API_KEY and no espeak-ng: replies as text)"
+    cache = PhraseCache(cache_dir)
+    return SpeechService(primary, fallback, cache, clock, simulated=simulated)
