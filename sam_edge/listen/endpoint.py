@@ -1,0 +1,249 @@
+"""Endpointing: decide where an utterance starts and ends from (frame, is_speech) pairs.
+
+A pure state machine: no I/O and no clock. Time is counted in frames of ``frame_ms``, so tests
+feed synthetic sequences and never sleep.
+
+- **Waiting.** The last ``pre_roll_ms`` of frames are kept in a ring buffer. Speech starts
+  when at least ``start_ratio`` of the frames in the last ``start_window_ms`` are voiced (the
+  py-webrtcvad / DeepSpeech trigger); the utterance then begins with the whole pre-roll, so the
+  first syllable is never clipped. Nothing voiced for ``no_speech_timeout_ms`` since
+  :meth:`Endpointer.reset` gives a ``timeout`` result.
+- **In speech.** Every frame is kept. Unvoiced frames add up to the trailing silence; a voiced
+  run of ``resume_ms`` cancels it, while shorter blips (a click, a breath) neither count as
+  silence nor cancel it. ``trailing_silence_ms`` of silence ends the utterance; so does
+  reaching ``max_utterance_ms`` (pre-roll included).
+- An utterance with less than ``min_speech_ms`` of voiced frames is not speech: when it ends by
+  silence the endpointer goes back to waiting (the no-speech timer keeps running); when it hits
+  the length cap or :meth:`Endpointer.flush` it becomes a ``timeout``. So a ``speech`` result
+  always holds at least ``min_speech_ms`` of voice.
+
+After each result the endpointer starts over by itself, as after :meth:`Endpointer.reset`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+from ..audio.format import FRAME_MS
+
+EndpointKind = Literal["speech", "timeout"]
+EndpointReason = Literal["silence", "max_length", "no_speech", "flush"]
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointConfig:
+    """Endpointing thresholds, all in milliseconds (rounded to whole frames)."""
+
+    frame_ms: int = FRAME_MS
+    pre_roll_ms: int = 300
+    """Audio kept from before the detected start; must cover ``start_window_ms``."""
+    start_window_ms: int = 150
+    start_ratio: float = 0.8
+    """Share of voiced frames in the start window that means speech has started."""
+    trailing_silence_ms: int = 600
+    resume_ms: int = 90
+    """A voiced run this long cancels the trailing silence counted so far."""
+    no_speech_timeout_ms: int = 8000
+    max_utterance_ms: int = 15000
+    min_speech_ms: int = 250
+
+    def __post_init__(self) -> None:
+        if self.frame_ms <= 0:
+            raise ValueError(f"frame_ms must be positive, got {self.frame_ms}")
+        if not 0.0 < self.start_ratio <= 1.0:
+            raise ValueError(f"start_ratio must be in (0, 1], got {self.start_ratio}")
+        for name in ("start_window_ms", "trailing_silence_ms", "resume_ms",
+                     "no_speech_timeout_ms", "max_utterance_ms"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.min_speech_ms < 0:
+            raise ValueError(f"min_speech_ms must not be negative, got {self.min_speech_ms}")
+        if self.pre_roll_ms < self.start_window_ms:
+            raise ValueError(
+                f"pre_roll_ms ({self.pre_roll_ms}) must be at least start_window_ms "
+                f"({self.start_window_ms}), or the start of speech would be cut off"
+            )
+        if self.max_utterance_ms <= self.pre_roll_ms:
+            raise ValueError(
+                f"max_utterance_ms ({self.max_utterance_ms}) must exceed pre_roll_ms "
+                f"({self.pre_roll_ms})"
+            )
+
+    def frames(self, ms: int) -> int:
+        """Whole frames in ``ms`` (at least one)."""
+        return max(1, round(ms / self.frame_ms))
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointResult:
+    """One finished listen: an utterance (``speech``) or nothing worth sending (``timeout``)."""
+
+    kind: EndpointKind
+    audio: bytes
+    """The utterance, pre-roll and trailing silence included; empty for a timeout."""
+    reason: EndpointReason
+    voiced_ms: int
+    duration_ms: int
+    """Length of ``audio`` for speech; time listened since the start for a timeout."""
+    start_ms: int = 0
+    """Offset of the first byte of ``audio`` from the start of listening (the last reset)."""
+
+
+class Endpointer:
+    """Feed it one frame at a time; it returns a result when the listen is over."""
+
+    def __init__(self, config: EndpointConfig | None = None) -> None:
+        self.config = config or EndpointConfig()
+        c = self.config
+        self._pre_roll_frames = c.frames(c.pre_roll_ms)
+        self._window_frames = c.frames(c.start_window_ms)
+        self._start_voiced = max(1, math.ceil(c.start_ratio * self._window_frames - 1e-9))
+        self._silence_frames = c.frames(c.trailing_silence_ms)
+        self._resume_frames = c.frames(c.resume_ms)
+        self._timeout_frames = c.frames(c.no_speech_timeout_ms)
+        self._max_frames = c.frames(c.max_utterance_ms)
+        self._min_voiced_frames = math.ceil(c.min_speech_ms / c.frame_ms)
+        self._ring: deque[tuple[bytes, bool]] = deque(maxlen=self._pre_roll_frames)
+        self._window: deque[bool] = deque(maxlen=self._window_frames)
+        self._utterance: list[bytes] = []
+        self._flags: list[bool] = []
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything and wait for speech again; the no-speech timer restarts."""
+        self._elapsed = 0
+        self._seen_voiced = 0
+        self._clear_utterance()
+
+    def _clear_utterance(self) -> None:
+        self._ring.clear()
+        self._window.clear()
+        self._utterance = []
+        self._flags = []
+        self._started = False
+        self._started_now = False
+        self._start_frame = 0
+        self._voiced = 0
+        self._silence = 0
+        self._run = 0
+
+    @property
+    def started(self) -> bool:
+        """True from the frame where speech was detected until the utterance ends."""
+        return self._started
+
+    @property
+    def started_now(self) -> bool:
+        """True only right after the :meth:`feed` call that detected the start of speech."""
+        return self._started_now
+
+    @property
+    def start_ms(self) -> int | None:
+        """Offset of the current utterance (its pre-roll included), or ``None`` while waiting."""
+        return self._start_frame * self.config.frame_ms if self._started else None
+
+    @property
+    def elapsed_ms(self) -> int:
+        return self._elapsed * self.config.frame_ms
+
+    def feed(self, frame: bytes, is_speech: bool) -> EndpointResult | None:
+        """Take one frame and the VAD's verdict on it; a result means this listen is over."""
+        self._elapsed += 1
+        self._started_now = False
+        if is_speech:
+            self._seen_voiced += 1
+        if not self._started:
+            return self._feed_waiting(frame, is_speech)
+        return self._feed_speaking(frame, is_speech)
+
+    def flush(self) -> EndpointResult:
+        """End of stream: hand over what there is (``flush``) or report no speech."""
+        if self._started and self._voiced >= self._min_voiced_frames:
+            return self._finish_speech("flush")
+        return self._finish_timeout()
+
+    def _feed_waiting(self, frame: bytes, is_speech: bool) -> EndpointResult | None:
+        self._ring.append((frame, is_speech))
+        self._window.append(is_speech)
+        if len(self._window) == self._window_frames and sum(self._window) >= self._start_voiced:
+            self._started = self._started_now = True
+            self._utterance = [f for f, _ in self._ring]
+            self._flags = [v for _, v in self._ring]
+            self._start_frame = self._elapsed - len(self._utterance)
+            self._voiced = sum(self._flags)
+            self._run = self._trailing_run()
+            self._ring.clear()
+            self._window.clear()
+            return self._check_length()
+        if self._elapsed >= self._timeout_frames:
+            return self._finish_timeout()
+        return None
+
+    def _trailing_run(self) -> int:
+        run = 0
+        for voiced in reversed(self._window):
+            if not voiced:
+                break
+            run += 1
+        return run
+
+    def _feed_speaking(self, frame: bytes, is_speech: bool) -> EndpointResult | None:
+        self._utterance.append(frame)
+        self._flags.append(is_speech)
+        if is_speech:
+            self._voiced += 1
+            self._run += 1
+            if self._run >= self._resume_frames:
+                self._silence = 0
+        else:
+            self._run = 0
+            self._silence += 1
+            if self._silence >= self._silence_frames:
+                if self._voiced >= self._min_voiced_frames:
+                    return self._finish_speech("silence")
+                return self._false_start()
+        return self._check_length()
+
+    def _check_length(self) -> EndpointResult | None:
+        if len(self._utterance) < self._max_frames:
+            return None
+        if self._voiced >= self._min_voiced_frames:
+            return self._finish_speech("max_length")
+        return self._finish_timeout()
+
+    def _false_start(self) -> EndpointResult | None:
+        n = self._pre_roll_frames
+        tail = list(zip(self._utterance[-n:], self._flags[-n:], strict=True))
+        self._clear_utterance()
+        # The tail of the dropped audio is still the freshest pre-roll for the next start.
+        self._ring.extend(tail)
+        return self._finish_timeout() if self._elapsed >= self._timeout_frames else None
+
+    def _finish_speech(self, reason: EndpointReason) -> EndpointResult:
+        ms = self.config.frame_ms
+        result = EndpointResult(
+            kind="speech",
+            audio=b"".join(self._utterance),
+            reason=reason,
+            voiced_ms=self._voiced * ms,
+            duration_ms=len(self._utterance) * ms,
+            start_ms=self._start_frame * ms,
+        )
+        self.reset()
+        return result
+
+    def _finish_timeout(self) -> EndpointResult:
+        ms = self.config.frame_ms
+        result = EndpointResult(
+            kind="timeout",
+            audio=b"",
+            reason="no_speech",
+            voiced_ms=self._seen_voiced * ms,
+            duration_ms=self._elapsed * ms,
+            start_ms=0,
+        )
+        self.reset()
+        return result

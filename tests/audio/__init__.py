@@ -1,0 +1,1 @@
+"""Tests for audio in and out: sources, decoding, capture, playback."""

@@ -1,0 +1,1 @@
+"""Tests for listening: endpointing, VAD, wake word."""
