@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from . import __version__
 from .actions.service import MusicActionService
 from .assistant import Assistant
+from .audio.playback import AudioSink
 from .cache.hot import HotCache
 from .cache.layered import SearchCache
 from .cache.store import SearchCacheStore
@@ -26,9 +27,15 @@ from .db.history import DeviceStateStore, HistoryStore
 from .db.secrets import Cipher
 from .dialog.llm import IntentLLM
 from .dialog.manager import DialogManager
+from .events import EventBus
+from .listen.loop import ListenLoop
+from .listen.wake import WakeEngine
+from .pipeline import VoicePipeline
 from .platforms.base import MusicPlatform
 from .player.base import Player
 from .settings import Settings
+from .speech.stt import SpeechToText
+from .voice import build_voice
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +52,9 @@ class Runtime:
     player: Player | None
     llm: IntentLLM | None
     assistant: Assistant
+    bus: EventBus
+    pipeline: VoicePipeline
+    listener: ListenLoop | None = None
     simulated: list[str] = field(default_factory=list)
     version: str = __version__
 
@@ -53,6 +63,15 @@ class Runtime:
         return "simulated" if self.simulated else "device"
 
     async def aclose(self) -> None:
+        if self.listener is not None:
+            await self.listener.aclose()
+        for part in (self.pipeline.stt, self.pipeline.tts):
+            closer = getattr(part, "aclose", None)
+            if closer is not None:
+                try:
+                    await closer()
+                except Exception:
+                    log.exception("closing %s failed", type(part).__name__)
         await self.assistant.dialog.flush()
         for adapter in self.platforms.values():
             try:
@@ -79,6 +98,9 @@ async def build_runtime(
     player: Player | None = None,
     llm: IntentLLM | None = None,
     platforms: dict[str, MusicPlatform] | None = None,
+    stt: SpeechToText | None = None,
+    sink: AudioSink | None = None,
+    wake: WakeEngine | None = None,
 ) -> Runtime:
     """Build every part from ``settings``; parts passed in replace the real ones (tests)."""
     clock = clock or SystemClock()
@@ -125,6 +147,10 @@ async def build_runtime(
     actions = MusicActionService(platforms, cache, DeviceStateStore(sessions),
                                  settings.music.default_platform)
     assistant = Assistant(dialog, actions, clock=clock)
+    bus = EventBus(clock)
+    pipeline, listener = build_voice(settings, assistant, actions, cache, bus, simulated,
+                                     clock=clock, stt=stt, sink=sink, wake=wake)
     return Runtime(settings=settings, engine=engine, sessions=sessions, tokens=tokens,
                    cipher=cipher, cache=cache, platforms=platforms, player=player, llm=llm,
-                   assistant=assistant, simulated=simulated)
+                   assistant=assistant, bus=bus, pipeline=pipeline, listener=listener,
+                   simulated=simulated)

@@ -93,12 +93,15 @@ class VoicePipeline:
             return []
 
     async def process(self, clip: Clip, *, session_id: str = "default", play: bool = True,
-                      collect: bool = False, timer: StageTimer | None = None) -> VoiceResult:
-        """A whole utterance (already endpointed, or an uploaded file) to a spoken reply."""
+                      collect: bool = False, timer: StageTimer | None = None,
+                      stt: SpeechToText | None = None) -> VoiceResult:
+        """A whole utterance (already endpointed, or an uploaded file) to a spoken reply.
+        ``stt`` replaces the configured speech-to-text for this turn (the simulated mode)."""
         timer = timer or StageTimer(self.bus, self._clock)
         t0 = self._clock.monotonic()
         try:
-            result = await self._process(clip, session_id, play, collect, timer)
+            result = await self._process(clip, session_id, play, collect, timer,
+                                         stt or self.stt)
         finally:
             if self.ducker is not None:
                 await self.ducker.restore()
@@ -115,17 +118,17 @@ class VoicePipeline:
         return result
 
     async def _process(self, clip: Clip, session_id: str, play: bool, collect: bool,
-                       timer: StageTimer) -> VoiceResult:
+                       timer: StageTimer, stt: SpeechToText | None) -> VoiceResult:
         self.bus.set_state(State.THINKING)
         vad = WebRtcVad(self._vad_mode)
         voiced = voiced_ms(clip.pcm, vad)
         if voiced < self._min_voiced_ms:
             return VoiceResult("", _no_speech(f"only {voiced} ms of speech"))
-        if self.stt is None:
+        if stt is None:
             raise SttMissing(NO_STT)
         timer.start("stt", EventType.STT_START)
         try:
-            transcript: Transcript = await self.stt.transcribe(clip, hints=await self._hint_list())
+            transcript: Transcript = await stt.transcribe(clip, hints=await self._hint_list())
         except SamError as exc:
             timer.end("stt", EventType.STT_END, ok=False)
             turn = TurnResult("CHAT", {}, exc.message, "error", {},

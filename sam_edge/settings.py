@@ -115,6 +115,8 @@ class AudioSettings(_Section):
     output: Literal["auto", "aplay", "none"] = "auto"
     """How replies are played: ``aplay`` (ALSA, works with dmix), ``none`` (text only), or
     ``auto`` = ``aplay`` when the machine has a sound card."""
+    output_device: str = ""
+    """ALSA device for replies (``aplay -D``); empty = ``default``."""
     simulated_input: str = ""
     """A WAV file that stands in for the microphone when there is none (the simulated mode);
     empty = the bundled demo request. A ``.txt`` next to it holds its transcript for the
@@ -129,6 +131,8 @@ class ListenSettings(_Section):
     max_utterance_ms: int = Field(15000, ge=1000, le=60000)
     min_voiced_ms: int = Field(250, ge=0, le=5000)
     """Audio with less voiced speech than this never reaches speech-to-text."""
+    pre_roll_ms: int = Field(300, ge=150, le=2000)
+    """Audio kept from before speech was detected."""
     duck_volume: int = Field(20, ge=0, le=100)
     """Music volume while listening (never raised by ducking)."""
 

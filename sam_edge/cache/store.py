@@ -48,6 +48,19 @@ class SearchCacheStore:
         async with self._sessions.begin() as session:
             await session.execute(stmt)
 
+    async def recent_titles(self, limit: int = 100) -> list[str]:
+        """Titles and artists of recent results, newest first (speech-to-text hints)."""
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(_T.c.title, _T.c.artist).order_by(_T.c.created_at.desc()).limit(limit)
+            )).all()
+        seen: dict[str, None] = {}
+        for title, artist in rows:
+            for name in (title, artist):
+                if name:
+                    seen.setdefault(name, None)
+        return list(seen)
+
     async def purge_expired(self, now: float) -> int:
         async with self._sessions.begin() as session:
             result = await session.execute(delete(_T).where(_T.c.expires_at <= now))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,9 @@ from ..errors import PairingError
 from ..pairing import SpotifyPairing
 from ..settings import Settings
 from .schemas import ChatRequest
+from .voice import router as voice_router
+
+INDEX = Path(__file__).with_name("templates") / "index.html"
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             rt: Runtime = app.state.runtime
             log.info("ready: platforms %s; simulated: %s", ", ".join(sorted(rt.platforms)),
                      "; ".join(rt.simulated) or "nothing")
+            if rt.listener is not None:
+                rt.listener.start()
         try:
             yield
         finally:
@@ -58,6 +64,24 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app = FastAPI(title="SAM Edge", version="0.1.0", lifespan=lifespan)
     if runtime is not None:
         app.state.runtime = runtime
+
+    app.include_router(voice_router)
+
+    @app.middleware("http")
+    async def _upload_limit(request: Request, call_next: Any) -> Any:
+        # Refuse an oversized upload from its header, before it is read into memory.
+        if request.url.path == "/v1/voice/process":
+            length = request.headers.get("content-length", "")
+            limit = settings.voice.max_upload_mb * 1024 * 1024
+            if length.isdigit() and int(length) > limit + 64 * 1024:
+                message = f"The upload is larger than {settings.voice.max_upload_mb:g} MB."
+                return JSONResponse(status_code=413, content={
+                    "detail": message, "message": message, "code": "too_large"})
+        return await call_next(request)
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index() -> HTMLResponse:
+        return HTMLResponse(INDEX.read_text(encoding="utf-8"))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

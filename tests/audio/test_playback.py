@@ -106,8 +106,15 @@ async def test_aplay_sink_stop_terminates_aplay(tmp_path: Path) -> None:
     assert finished is False
     assert not sink.playing
     assert source.closed
-    pid = int((tmp_path / "pid").read_text())
-    assert not Path(f"/proc/{pid}").exists()
+    # The stop may come before the script wrote its pid: then look for it by its path.
+    pid_file = tmp_path / "pid"
+    if pid_file.exists():
+        assert not Path(f"/proc/{int(pid_file.read_text())}").exists()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            assert aplay.encode() not in cmdline.read_bytes()
+        except OSError:
+            continue
 
 
 async def test_aplay_failing_is_a_playback_error(tmp_path: Path) -> None:
