@@ -239,6 +239,84 @@ def cmd_pair(settings: Settings, args: argparse.Namespace) -> int:
         return 1
 
 
+# ---------------------------------------------------------------- listen, say
+
+
+async def _listen(settings: Settings, wav: Path) -> int:
+    from .app import build_runtime
+    from .audio.errors import AudioError
+    from .audio.sources import decode_upload
+    from .pipeline import SttMissing
+    from .speech.simulated import KnownTranscript
+
+    try:
+        data = wav.read_bytes()
+    except OSError as exc:
+        _err(f"cannot read {wav}: {exc.strerror}")
+        return 1
+    try:
+        clip = await asyncio.to_thread(decode_upload, data,
+                                       max_seconds=settings.voice.max_upload_seconds)
+    except AudioError as exc:
+        _err(f"{wav}: {exc.message}")
+        return 1
+    runtime = await build_runtime(settings)
+    try:
+        stt = None
+        if runtime.pipeline.stt is None:
+            stt = KnownTranscript.for_wav(wav)
+            if stt is not None:
+                _err(f"no SAM_GROQ_API_KEY: using the transcript in {wav.with_suffix('.txt')}")
+        try:
+            result = await runtime.pipeline.process(clip, stt=stt)
+        except SttMissing as exc:
+            _err(exc.message)
+            return 1
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        return 0
+    finally:
+        await runtime.aclose()
+
+
+def cmd_listen(settings: Settings, args: argparse.Namespace) -> int:
+    _setup_logging("WARNING" if settings.log.level != "DEBUG" else "DEBUG")
+    return asyncio.run(_listen(settings, Path(args.wav)))
+
+
+async def _say(settings: Settings, text: str, out: Path | None) -> int:
+    from .audio.format import pcm_to_wav
+    from .speech.factory import build_tts
+
+    tts = build_tts(settings, settings.data.dir / "phrases")
+    try:
+        if out is not None:
+            pcm = b"".join([chunk async for chunk in tts.stream(text)])
+            if not pcm:
+                _err("nothing can speak: install espeak-ng or set SAM_ELEVENLABS_API_KEY")
+                return 1
+            out.write_bytes(pcm_to_wav(pcm, tts.sample_rate))
+        else:
+            from .voice import speaker
+
+            played = await speaker(settings).play(tts.stream(text), tts.sample_rate)
+            if not played:
+                return 1
+        print(f"spoken with {tts.last_source}", file=sys.stderr)
+        return 0
+    finally:
+        await tts.aclose()
+
+
+def cmd_say(settings: Settings, args: argparse.Namespace) -> int:
+    _setup_logging("WARNING")
+    text = " ".join(args.text).strip()
+    if not text:
+        _err("nothing to say")
+        return 2
+    settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return asyncio.run(_say(settings, text, Path(args.out) if args.out else None))
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -263,10 +341,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only print the authorize URL; finish later with --redirect-url")
     group.add_argument("--redirect-url", metavar="URL",
                        help="finish a pairing started with --print-url")
+
+    listen = sub.add_parser("listen", help="run one voice turn on a WAV file; prints JSON")
+    listen.add_argument("--wav", required=True, metavar="FILE",
+                        help="the recording (any format ffmpeg reads)")
+
+    say = sub.add_parser("say", help="speak a sentence")
+    say.add_argument("text", nargs="+")
+    say.add_argument("--out", metavar="FILE.wav", help="write a WAV instead of playing it")
     return parser
 
 
-COMMANDS = {"run": cmd_run, "chat": cmd_chat, "pair": cmd_pair}
+COMMANDS = {"run": cmd_run, "chat": cmd_chat, "pair": cmd_pair, "listen": cmd_listen,
+            "say": cmd_say}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -46,6 +46,11 @@ def endpoint_config(settings: Settings) -> EndpointConfig:
     )
 
 
+def speaker(settings: Settings) -> AudioSink:
+    """The speaker as configured, or a sink in memory when there is none."""
+    return _sink(settings, [])
+
+
 def _sink(settings: Settings, simulated: list[str]) -> AudioSink:
     mode = settings.audio.output
     if mode == "aplay" or (mode == "auto" and has_sound_card() and shutil.which("aplay")):
