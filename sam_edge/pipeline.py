@@ -28,6 +28,7 @@ from .speech.stt import SpeechToText, Transcript
 log = logging.getLogger(__name__)
 
 VOLUME_ACTIONS = (Action.VOLUME_UP, Action.VOLUME_DOWN, Action.SET_VOLUME)
+HINTS_TTL_S = 60.0
 NO_STT = "Speech-to-text is not set up: set SAM_GROQ_API_KEY."
 
 HintSource = Callable[[], Awaitable[list[str]]]
@@ -73,6 +74,7 @@ class VoicePipeline:
         self._hints = hints
         self._clock = clock or SystemClock()
         self.last: dict[str, Any] = {}
+        self._hint_cache: tuple[float, list[str]] | None = None
         self._replying = False
 
     @property
@@ -86,11 +88,16 @@ class VoicePipeline:
     async def _hint_list(self) -> list[str]:
         if self._hints is None:
             return []
+        now = self._clock.monotonic()
+        if self._hint_cache is not None and now - self._hint_cache[0] < HINTS_TTL_S:
+            return self._hint_cache[1]
         try:
-            return await self._hints()
+            hints = await self._hints()
         except Exception:  # hints only bias recognition; never fail a turn for them
             log.exception("could not read the recognition hints")
             return []
+        self._hint_cache = (now, hints)
+        return hints
 
     async def process(self, clip: Clip, *, session_id: str = "default", play: bool = True,
                       collect: bool = False, timer: StageTimer | None = None,

@@ -91,6 +91,8 @@ class FakeGroq:
         """Any other model, e.g. the retired llama ones, is a 404 ``model_not_found``."""
         self.stt_models: set[str] = set(STT_MODELS)
         self.latency_s = 0.0
+        self.path_latency_s: dict[str, float] = {}
+        """Per-endpoint latency by the path's last part (``transcriptions``, ``completions``)."""
         self.hang = False
         self.enforce_json = True
         """Like Groq, turn a non-JSON reply in JSON mode into 400 ``json_validate_failed``."""
@@ -120,6 +122,7 @@ class FakeGroq:
             self._failures.clear()
             self.requests.clear()
         self.latency_s, self.hang, self.enforce_json = 0.0, False, True
+        self.path_latency_s = {}
         self.default_reply, self.default_transcript = rule_brain, ""
 
     def reply_with(self, content: ChatReply, *, always: bool = False) -> None:
@@ -185,8 +188,9 @@ class FakeGroq:
         """Log, wait, then apply one-shot failures and the key check; a response means stop."""
         self.requests.append(record)
         rid = record.request_id
-        if self.latency_s > 0:
-            await asyncio.sleep(self.latency_s)
+        latency = self.path_latency_s.get(request.url.path.rsplit("/", 1)[-1], self.latency_s)
+        if latency > 0:
+            await asyncio.sleep(latency)
         deadline = time.monotonic() + HANG_LIMIT_S
         while self.hang and time.monotonic() < deadline:
             # Polling for the disconnect lets the server shut down once the client gave up.
