@@ -21,7 +21,7 @@ from .audio.playback import AplaySink, AudioSink, MemorySink
 from .audio.sources import WavSource
 from .cache.layered import SearchCache
 from .clock import Clock
-from .events import EventBus
+from .events import Event, EventBus, EventType
 from .listen.endpoint import EndpointConfig
 from .listen.loop import ListenLoop
 from .listen.wake import WakeEngine, create_wake_engine
@@ -123,6 +123,13 @@ def build_voice(settings: Settings, assistant: Assistant, actions: MusicActionSe
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
+    def on_event(event: Event) -> None:
+        if event.type is EventType.LISTEN_END and event.data.get("kind") == "timeout":
+            play_earcon("done")  # nothing was heard: listening is over
+        elif event.type is EventType.TURN_END and event.data.get("status") == "error":
+            play_earcon("error")
+
+    bus.subscribe(on_event)
     listener = ListenLoop(
         pipeline, bus, endpoint=endpoint_config(settings), vad_mode=settings.listen.vad_mode,
         wake=wake, live=live, simulated=demo_frames,

@@ -238,3 +238,44 @@ def test_redirect_to_the_running_service_finishes_pairing(
     assert proc.stdout.read().strip().endswith("Spotify paired as Sam Tester")
     assert proc.stdin is not None
     proc.stdin.close()
+
+
+# ---------------------------------------------------------------- listen, say
+
+DATA = Path(__file__).with_name("data")
+
+
+def test_listen_runs_one_voice_turn_on_a_file(env: dict[str, str]) -> None:
+    proc = sam({**env, "SAM_AUDIO_OUTPUT": "none"}, "listen", "--wav", str(DATA / "pause.wav"))
+    assert proc.returncode == 0, proc.stderr
+    body = json.loads(proc.stdout)
+    assert body["transcript"] == "pause"
+    assert (body["action"], body["status"]) == ("PAUSE", "ok")
+    assert "pause.txt" in proc.stderr  # the known transcript stood in for speech-to-text
+
+
+def test_listen_on_silence_is_no_speech(env: dict[str, str], tmp_path: Path) -> None:
+    proc = sam({**env, "SAM_AUDIO_OUTPUT": "none"}, "listen", "--wav",
+               str(DATA / "silence.wav"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "no_speech"
+
+
+def test_listen_without_speech_to_text_says_what_to_set(env: dict[str, str],
+                                                        tmp_path: Path) -> None:
+    wav = tmp_path / "hello.wav"
+    wav.write_bytes((DATA / "play_hello_by_adele.wav").read_bytes())
+    proc = sam(env, "listen", "--wav", str(wav))
+    assert proc.returncode == 1
+    assert "SAM_GROQ_API_KEY" in proc.stderr
+
+
+def test_say_writes_a_wav(env: dict[str, str], tmp_path: Path) -> None:
+    import wave
+
+    out = tmp_path / "reply.wav"
+    proc = sam(env, "say", "Playing Hello by Adele.", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    with wave.open(str(out)) as wav:
+        assert wav.getframerate() == 16000 and wav.getnframes() > 8000
+    assert "espeak" in proc.stderr
