@@ -23,8 +23,9 @@ done
 
 say() { printf '==> %s\n' "$*" >&2; }
 
-# mpv plays the local music folder; ffmpeg, sox and espeak-ng make and convert speech audio.
-APT_PACKAGES=(mpv ffmpeg sox espeak-ng ca-certificates)
+# mpv plays the local music folder; ffmpeg decodes uploads; espeak-ng speaks offline; aplay
+# (alsa-utils) plays replies; sox makes test speech.
+APT_PACKAGES=(mpv ffmpeg sox espeak-ng alsa-utils ca-certificates)
 
 PYTHON="${PYTHON:-python3}"
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
