@@ -84,9 +84,10 @@ def build_voice(settings: Settings, assistant: Assistant, actions: MusicActionSe
                 stt: SpeechToText | None = None, sink: AudioSink | None = None,
                 wake: WakeEngine | None = None) -> tuple[VoicePipeline, ListenLoop]:
     if stt is None:
-        stt, reason = build_stt(settings)
+        stt, _reason = build_stt(settings)
         if stt is None:
-            simulated.append(reason)
+            simulated.append("speech-to-text (no SAM_GROQ_API_KEY: uploads get 503, the talk "
+                             "button uses the demo request's known transcript)")
     tts = build_tts(settings, settings.data.dir / "phrases", clock=clock)
     if getattr(tts, "simulated", ""):
         simulated.append(tts.simulated)
@@ -94,7 +95,7 @@ def build_voice(settings: Settings, assistant: Assistant, actions: MusicActionSe
     if wake is None:
         wake, reason = create_wake_engine(settings.porcupine)
         if wake is None:
-            simulated.append(f"wake word ({reason}; talk button only)")
+            simulated.append(reason)
     live = _microphone(settings, simulated)
 
     async def hints() -> list[str]:
