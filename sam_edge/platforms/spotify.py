@@ -9,7 +9,8 @@ the device is gone (404), it looks again, transfers once and retries once.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
 import requests
@@ -24,6 +25,7 @@ from .spotify_auth import NO_DEVICE, PLATFORM, DeviceLost, SpotifyAuth
 from .tokens import TokenStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEVICE_CACHE_S = 30.0
 SEARCH_LIMIT_MAX = 10
@@ -81,6 +83,11 @@ class SpotifyAdapter:
         self._call = self._auth.call
         self._devices: list[dict[str, Any]] | None = None
         self._devices_at = 0.0
+
+    async def call_api(self, fn: Callable[[spotipy.Spotify], T]) -> T:
+        """Run ``fn(client)`` with a signed-in spotipy client: token refresh, one retry and
+        Spotify's errors as sentences, like every other call (used by the library sync)."""
+        return await self._call(fn, self._sp)
 
     # ---- account --------------------------------------------------------------------------
 
