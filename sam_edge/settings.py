@@ -107,6 +107,9 @@ class ElevenLabsSettings(_Section):
 class SpeechSettings(_Section):
     language: str = ""
     """ISO-639-1 hint for speech-to-text; empty = detect."""
+    offline_model: str = ""
+    """A faster-whisper model folder for offline speech-to-text (English only), used when no
+    Groq key is set; needs ``pip install 'sam-edge[offline]'`` (see docs/offline-stt.md)."""
 
 
 class AudioSettings(_Section):

@@ -84,7 +84,9 @@ def build_voice(settings: Settings, assistant: Assistant, actions: MusicActionSe
                 stt: SpeechToText | None = None, sink: AudioSink | None = None,
                 wake: WakeEngine | None = None) -> tuple[VoicePipeline, ListenLoop]:
     if stt is None:
-        stt, _reason = build_stt(settings)
+        stt, reason = build_stt(settings)
+        if stt is not None and reason:
+            log.info("%s", reason)
         if stt is None:
             simulated.append("speech-to-text (no SAM_GROQ_API_KEY: uploads get 503, the talk "
                              "button uses the demo request's known transcript)")

@@ -19,10 +19,17 @@ ESPEAK_BINARY = "espeak-ng"
 
 
 def build_stt(settings: Settings) -> tuple[SpeechToText | None, str]:
-    """Groq Whisper when a key is set; otherwise ``None`` and why."""
-    if not settings.groq.api_key:
-        return None, "speech-to-text (no SAM_GROQ_API_KEY: typed input only)"
-    return GroqSpeechToText(settings.groq, language=settings.speech.language), ""
+    """Groq Whisper when a key is set, else the offline model when one is configured (English
+    only); otherwise ``None`` and why."""
+    if settings.groq.api_key:
+        return GroqSpeechToText(settings.groq, language=settings.speech.language), ""
+    if settings.speech.offline_model:
+        from .offline import FasterWhisperSTT
+
+        return FasterWhisperSTT(Path(settings.speech.offline_model).expanduser(),
+                                compute_type="int8", cpu_threads=2, beam_size=1), \
+            "speech-to-text (offline faster-whisper, English only)"
+    return None, "speech-to-text (no SAM_GROQ_API_KEY: typed input only)"
 
 
 def build_tts(settings: Settings, cache_dir: Path, *, clock: Clock | None = None) -> SpeechService:
