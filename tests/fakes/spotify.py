@@ -82,6 +82,8 @@ class FakeSpotify(AccountsMixin):
         self.registered = True
         """False: every API call answers 403 with a plain-text body (Dev-Mode allow-list)."""
         self.latency_s = 0.0
+        self.unresponsive_device = False
+        """Player commands answer 204 but the device does nothing (an asleep speaker)."""
         self.requests: list[RecordedRequest] = []
         self.state = FakePlayback()
         self.devices: list[FakeDevice] = []

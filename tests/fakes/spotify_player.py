@@ -111,6 +111,8 @@ def _known_track(call: Call, uri: Any) -> FakeTrack:
 
 def play(call: Call) -> Response:
     _target(call)
+    if call.fake.unresponsive_device:
+        return no_content()
     state, body = call.fake.state, call.body or {}
     if not isinstance(body, dict):
         raise ApiError(400, "Malformed json")
@@ -147,6 +149,8 @@ def play(call: Call) -> Response:
 
 def pause(call: Call) -> Response:
     _target(call)
+    if call.fake.unresponsive_device:
+        return no_content()
     call.fake.state.touch()
     call.fake.state.is_playing = False
     return no_content()
@@ -154,6 +158,8 @@ def pause(call: Call) -> Response:
 
 def skip_next(call: Call) -> Response:
     _target(call)
+    if call.fake.unresponsive_device:
+        return no_content()
     state = call.fake.state
     if state.queue:
         state.item = state.queue.pop(0)
