@@ -17,6 +17,7 @@ from ..dialog.intents import Action, Intent
 from ..errors import NeedsPairing, NoDevice, NotFound, PlatformError
 from ..platforms.base import MusicPlatform, PlaybackState, Track
 from .platform_choice import PlatformChooser, label
+from .verify import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,12 @@ class ActionResult:
 
 class MusicActionService:
     def __init__(self, platforms: Mapping[str, MusicPlatform], cache: SearchCache,
-                 state: DeviceStateStore, default_platform: str = "auto") -> None:
+                 state: DeviceStateStore, default_platform: str = "auto", *,
+                 verifier: Verifier | None = None) -> None:
         self.platforms = platforms
         self.cache = cache
         self.chooser = PlatformChooser(platforms, state, default_platform)
+        self.verifier = verifier or Verifier()
 
     async def now_playing(self) -> PlaybackState | None:
         name = await self.chooser.choose()
@@ -109,12 +112,16 @@ class MusicActionService:
                                 cache_tier=tier)
         if action is Action.PAUSE:
             await adapter.pause()
+            await self.verifier.paused(adapter)
             return ActionResult("ok", params, "Paused.")
         if action is Action.RESUME:
             await adapter.resume()
+            await self.verifier.playing(adapter, None)
             return ActionResult("ok", params, "Resuming.")
         if action is Action.NEXT:
+            before = await adapter.now_playing()
             await adapter.next()
+            await self.verifier.changed(adapter, before)
             return ActionResult("ok", params, "Skipping.")
         if action is Action.PREVIOUS:
             await adapter.previous()
@@ -153,14 +160,17 @@ class MusicActionService:
             first = await adapter.play_liked()
             if first is None:
                 raise NotFound(f"You have no liked songs on {label(adapter.name)} yet.")
-            params["title"] = first.title
-            params["artist"] = first.artist
+            state = await self.verifier.playing(adapter, None)
+            params["title"] = state.title or first.title
+            params["artist"] = state.artist or first.artist
             return ActionResult("ok", params, "Playing your liked songs.")
         if not params.get("query"):
             await adapter.resume()
+            await self.verifier.playing(adapter, None)
             return ActionResult("ok", params, "Resuming.")
         track, tier = await self._find(adapter, params)
         await adapter.play(track)
+        await self.verifier.playing(adapter, track)
         self._describe(params, track)
         what = {"album": "the album ", "playlist": "the playlist "}.get(track.kind, "")
         if track.kind == "artist":

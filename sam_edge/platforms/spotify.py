@@ -83,6 +83,8 @@ class SpotifyAdapter:
         self._call = self._auth.call
         self._devices: list[dict[str, Any]] | None = None
         self._devices_at = 0.0
+        self.device_name = ""
+        """The Spotify Connect device commands last went to."""
 
     async def call_api(self, fn: Callable[[spotipy.Spotify], T]) -> T:
         """Run ``fn(client)`` with a signed-in spotipy client: token refresh, one retry and
@@ -129,6 +131,7 @@ class SpotifyAdapter:
         device = self._pick(devices)
         if device is None:
             raise NoDevice(NO_DEVICE)
+        self.device_name = str(device.get("name") or "")
         if fresh or not device.get("is_active"):
             log.info("spotify: transferring playback to %s", device.get("name"))
             await self._call(self._sp.transfer_playback, device["id"], start)

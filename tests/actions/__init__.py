@@ -1,0 +1,1 @@
+"""Action routing and verification tests."""
