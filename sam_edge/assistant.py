@@ -9,6 +9,7 @@ from typing import Any
 
 from .actions.service import ActionResult, MusicActionService
 from .clock import Clock, SystemClock
+from .dialog.device import DeviceCommand, parse_device_command
 from .dialog.intents import Action, Intent
 from .dialog.manager import DialogManager
 
@@ -51,6 +52,19 @@ class Assistant:
         self.dialog = dialog
         self.actions = actions
         self._clock = clock or SystemClock()
+        self.mute_microphone: Callable[[bool], None] | None = None
+        """Set by the composition root when there is a listening loop."""
+
+    async def _device(self, command: DeviceCommand, t0: float) -> TurnResult:
+        if command.name == "mute_microphone" and self.mute_microphone is not None:
+            self.mute_microphone(True)
+            text = "Microphone off. Press the mute button to turn it back on."
+            status, error = "ok", None
+        else:
+            text = "There is no microphone to turn off."
+            status, error = "error", {"code": "no_microphone", "message": text}
+        return TurnResult("CHAT", {"device": "microphone", "muted": status == "ok"}, text,
+                          status, {"total": self._ms(t0)}, error=error, source="grammar")
 
     def _ms(self, start: float) -> float:
         return round((self._clock.monotonic() - start) * 1000, 3)
@@ -61,6 +75,9 @@ class Assistant:
         pipeline restores ducked music there for volume commands)."""
         t0 = self._clock.monotonic()
         timings: dict[str, float] = {}
+        device = parse_device_command(text)
+        if device is not None:
+            return await self._device(device, t0)
         understanding = await self.dialog.understand(text, session_id, self.actions.now_playing)
         timings["understand"] = self._ms(t0)
         intent = understanding.intent

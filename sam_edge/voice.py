@@ -139,4 +139,5 @@ def build_voice(settings: Settings, assistant: Assistant, actions: MusicActionSe
         simulated_stt=stt if stt is not None else KnownTranscript.for_wav(demo),
         earcon=play_earcon,
     )
+    assistant.mute_microphone = listener.set_muted
     return pipeline, listener

@@ -2,7 +2,7 @@
 
 The loop keeps reading while a turn is thought about and spoken, so the wake word or the talk
 button during a reply stops the reply and starts listening again (barge-in). While the
-microphone is muted no frame is looked at, let alone sent anywhere.
+microphone is muted the capture stream is closed: no audio is captured, let alone sent.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class ListenLoop:
         self._earcon = earcon
         self._talk = False
         self.muted = False
+        self._unmuted = asyncio.Event()
+        self._unmuted.set()
         self._tasks: set[asyncio.Task[object]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._once: asyncio.Task[None] | None = None
@@ -73,6 +75,11 @@ class ListenLoop:
 
     def set_muted(self, muted: bool) -> None:
         self.muted = muted
+        if muted:
+            self._unmuted.clear()
+            self.pipeline.stop_reply()
+        else:
+            self._unmuted.set()
         self.bus.emit(EventType.STATE, state=self.bus.state.value, muted=muted)
 
     async def aclose(self) -> None:
@@ -89,9 +96,13 @@ class ListenLoop:
     async def _run_live(self) -> None:
         assert self._live is not None
         while True:
+            await self._unmuted.wait()
             try:
-                await self._consume(self._live(), listening=False)
-                return
+                source = self._live()
+                async with contextlib.aclosing(source):  # type: ignore[type-var]
+                    finished = await self._consume(source, listening=False)
+                if finished:
+                    return
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -121,13 +132,13 @@ class ListenLoop:
         return Endpointer(self._endpoint_config)
 
     async def _consume(self, source: AsyncIterator[bytes], *, listening: bool,
-                       once: bool = False, stt: SpeechToText | None = None) -> None:
+                       once: bool = False, stt: SpeechToText | None = None) -> bool:
+        """Read ``source`` until it ends (True) or the microphone is muted (False)."""
         rechunker = Rechunker(self.wake.frame_length * 2) if self.wake is not None else None
         endpointer = self._begin_listening("talk") if listening else None
         async for frame in source:
             if self.muted:
-                endpointer = None
-                continue
+                return False
             if endpointer is None:
                 if self._talk:
                     self._talk = False
@@ -149,9 +160,10 @@ class ListenLoop:
             turn = self._finish(result, stt)
             if once:
                 await turn
-                return
+                return True
         if endpointer is not None:
             await self._finish(endpointer.flush(), stt)
+        return True
 
     def _finish(self, result: EndpointResult, stt: SpeechToText | None
                 ) -> asyncio.Task[object]:

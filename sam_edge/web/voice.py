@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from ..audio.errors import AudioError
 from ..audio.sources import decode_upload
@@ -63,6 +64,20 @@ async def listen(request: Request) -> dict[str, Any]:
     return {"listening": True, "source": started}
 
 
+class MicrophoneRequest(BaseModel):
+    muted: bool
+
+
+@router.post("/v1/microphone")
+async def microphone(body: MicrophoneRequest, request: Request) -> dict[str, Any]:
+    """Mute or unmute the microphone: while muted nothing is captured or sent."""
+    loop = request.app.state.runtime.listener
+    if loop is None:
+        return {"muted": True, "reason": "no audio input"}
+    loop.set_muted(body.muted)
+    return {"muted": loop.muted}
+
+
 @router.get("/v1/state")
 async def state(request: Request) -> dict[str, Any]:
     rt = request.app.state.runtime
@@ -71,4 +86,5 @@ async def state(request: Request) -> dict[str, Any]:
         "mode": rt.mode,
         "simulated": rt.simulated,
         "last": rt.pipeline.last,
+        "muted": bool(rt.listener and rt.listener.muted),
     }

@@ -121,14 +121,27 @@ async def test_talk_button_in_the_simulated_mode(world: World) -> None:
     assert ("pause",) in world.player.calls or world.rt.pipeline.last["status"] != "error"
 
 
-async def test_muted_microphone_hears_nothing(world: World) -> None:
-    loop = world.loop(live=DATA / "hey_sam_pause.wav", wake=OffsetWake(0.8))
+async def test_muted_microphone_captures_nothing(world: World) -> None:
+    opened: list[int] = []
+
+    def microphone() -> AsyncIterator[bytes]:
+        opened.append(1)
+        return aiter(WavSource(DATA / "hey_sam_pause.wav"))
+
+    world.groq.transcribe_with("pause")
+    loop = ListenLoop(world.rt.pipeline, world.rt.bus, endpoint=EndpointConfig(),
+                      wake=OffsetWake(0.8), live=microphone)
     loop.set_muted(True)
     loop.start()
-    assert loop._runner is not None
-    await asyncio.wait_for(loop._runner, 10)
+    loop.talk()
+    await asyncio.sleep(0.1)
+    assert not opened  # the capture stream is not even open
     assert EventType.WAKE not in world.types()
     assert not world.groq.requests
+    loop.set_muted(False)
+    await world.turn_end()
+    assert opened == [1]
+    await loop.aclose()
 
 
 async def test_silence_times_out_without_calling_the_api(world: World) -> None:

@@ -63,3 +63,15 @@ async def test_virtual_talk_button_runs_a_whole_turn(
     assert state["last"]["transcript"] == "pause"
     assert state["last"]["action"] == "PAUSE"
     assert "total" in state["last"]["timings_ms"]
+
+
+async def test_stop_listening_mutes_and_the_api_unmutes(
+        client: tuple[httpx.AsyncClient, Runtime]) -> None:
+    c, rt = client
+    body = (await c.post("/v1/chat/message", json={"text": "stop listening"})).json()
+    assert (body["action"], body["status"]) == ("CHAT", "ok")
+    assert body["parameters"] == {"device": "microphone", "muted": True}
+    assert rt.listener is not None and rt.listener.muted
+    assert (await c.get("/v1/state")).json()["muted"] is True
+    assert (await c.post("/v1/microphone", json={"muted": False})).json() == {"muted": False}
+    assert not rt.listener.muted
