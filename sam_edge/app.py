@@ -33,6 +33,7 @@ from .listen.wake import WakeEngine
 from .pipeline import VoicePipeline
 from .platforms.base import MusicPlatform
 from .player.base import Player
+from .player.watchdog import PlayerWatchdog
 from .settings import Settings
 from .speech.stt import SpeechToText
 from .voice import build_voice
@@ -55,6 +56,7 @@ class Runtime:
     bus: EventBus
     pipeline: VoicePipeline
     listener: ListenLoop | None = None
+    watchdog: PlayerWatchdog | None = None
     simulated: list[str] = field(default_factory=list)
     version: str = __version__
 
@@ -62,7 +64,16 @@ class Runtime:
     def mode(self) -> str:
         return "simulated" if self.simulated else "device"
 
+    def start_background(self) -> None:
+        """The microphone loop and the player watchdog (``sam-edge run`` only)."""
+        if self.listener is not None:
+            self.listener.start()
+        if self.watchdog is not None:
+            self.watchdog.start()
+
     async def aclose(self) -> None:
+        if self.watchdog is not None:
+            await self.watchdog.aclose()
         if self.listener is not None:
             await self.listener.aclose()
         for part in (self.pipeline.stt, self.pipeline.tts):
@@ -148,9 +159,10 @@ async def build_runtime(
                                  settings.music.default_platform)
     assistant = Assistant(dialog, actions, clock=clock)
     bus = EventBus(clock)
+    watchdog = PlayerWatchdog(player, bus) if hasattr(player, "restart") else None
     pipeline, listener = build_voice(settings, assistant, actions, cache, bus, simulated,
                                      clock=clock, stt=stt, sink=sink, wake=wake)
     return Runtime(settings=settings, engine=engine, sessions=sessions, tokens=tokens,
                    cipher=cipher, cache=cache, platforms=platforms, player=player, llm=llm,
                    assistant=assistant, bus=bus, pipeline=pipeline, listener=listener,
-                   simulated=simulated)
+                   watchdog=watchdog, simulated=simulated)

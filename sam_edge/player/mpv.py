@@ -178,6 +178,18 @@ class MpvPlayer:
     def _started(self) -> bool:
         return self._proc is not None
 
+    @property
+    def started(self) -> bool:
+        """mpv was started (it starts on the first command that needs it)."""
+        return self._proc is not None
+
+    def alive(self) -> bool:
+        return self._alive()
+
+    async def restart(self) -> None:
+        """Start mpv again after it died (the queue is lost)."""
+        await self._ensure_running()
+
     def _alive(self) -> bool:
         task, proc = self._reader_task, self._proc
         return proc is not None and proc.returncode is None and task is not None and not task.done()

@@ -53,8 +53,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             rt: Runtime = app.state.runtime
             log.info("ready: platforms %s; simulated: %s", ", ".join(sorted(rt.platforms)),
                      "; ".join(rt.simulated) or "nothing")
-            if rt.listener is not None:
-                rt.listener.start()
+            rt.start_background()
         try:
             yield
         finally:
@@ -111,6 +110,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             "database": "ok",
             "platforms": platforms,
             "audio_output": getattr(rt.player, "audio_output", "") or "default",
+            "player": rt.watchdog.health() if rt.watchdog else {"status": "ok"},
         }
 
     @app.post("/v1/chat/message")
