@@ -16,7 +16,7 @@ from typing import Any
 
 from .actions.ducking import Ducker
 from .assistant import Assistant, TurnResult
-from .audio.format import Clip, pcm_to_wav
+from .audio.format import Clip, pcm_to_wav, scale
 from .audio.playback import AudioSink
 from .clock import Clock, SystemClock
 from .dialog.intents import Action, Intent
@@ -75,6 +75,7 @@ class VoicePipeline:
         self._clock = clock or SystemClock()
         self.last: dict[str, Any] = {}
         self._hint_cache: tuple[float, list[str]] | None = None
+        self.voice_volume = 100
         self._replying = False
 
     @property
@@ -173,7 +174,7 @@ class VoicePipeline:
                         (event.timestamp - reply_start) * 1000, 3)
                 if collect:
                     pcm.append(chunk)
-                yield chunk
+                yield scale(chunk, self.voice_volume)
 
         self._replying = True
         try:

@@ -120,6 +120,8 @@ class AudioSettings(_Section):
     ``auto`` = ``aplay`` when the machine has a sound card."""
     output_device: str = ""
     """ALSA device for replies (``aplay -D``); empty = ``default``."""
+    voice_volume: int = Field(100, ge=0, le=100)
+    """Loudness of spoken replies and earcons, apart from the music volume."""
     simulated_input: str = ""
     """A WAV file that stands in for the microphone when there is none (the simulated mode);
     empty = the bundled demo request. A ``.txt`` next to it holds its transcript for the

@@ -17,6 +17,7 @@ from .actions.ducking import Ducker
 from .actions.service import MusicActionService
 from .assistant import Assistant
 from .audio.capture import has_sound_card
+from .audio.format import scale
 from .audio.playback import AplaySink, AudioSink, MemorySink
 from .audio.sources import WavSource
 from .cache.layered import SearchCache
@@ -108,6 +109,7 @@ def build_voice(settings: Settings, assistant: Assistant, actions: MusicActionSe
                              vad_mode=settings.listen.vad_mode,
                              min_voiced_ms=settings.listen.min_voiced_ms, hints=hints,
                              clock=clock)
+    pipeline.voice_volume = settings.audio.voice_volume
     demo = Path(settings.audio.simulated_input).expanduser() \
         if settings.audio.simulated_input else DEMO_WAV
 
@@ -120,7 +122,7 @@ def build_voice(settings: Settings, assistant: Assistant, actions: MusicActionSe
 
     def play_earcon(kind: str) -> None:
         async def one() -> AsyncIterator[bytes]:
-            yield earcon(kind)
+            yield scale(earcon(kind), settings.audio.voice_volume)
 
         task = asyncio.get_running_loop().create_task(earcon_sink.play(one(), 16_000))
         tasks.add(task)

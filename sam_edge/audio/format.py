@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import io
 import wave
 from dataclasses import dataclass
@@ -37,6 +38,18 @@ def pcm_to_wav(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
         wav.setframerate(sample_rate)
         wav.writeframes(pcm)
     return buf.getvalue()
+
+
+def scale(pcm: bytes, volume: int) -> bytes:
+    """``pcm`` at ``volume`` percent (the voice's own volume, apart from the music's)."""
+    if volume >= 100 or not pcm:
+        return pcm
+    samples = array.array("h")
+    samples.frombytes(pcm[: len(pcm) - len(pcm) % SAMPLE_WIDTH])
+    factor = max(0, volume) / 100
+    for i, value in enumerate(samples):
+        samples[i] = int(value * factor)
+    return samples.tobytes()
 
 
 def frames(pcm: bytes, frame_bytes: int = FRAME_BYTES) -> list[bytes]:
