@@ -71,6 +71,9 @@ class SpotifySettings(_Section):
     """Empty = ``http://127.0.0.1:{http.port}/v1/adapter/spotify/callback``."""
     device: str = ""
     """Name of the Spotify Connect device to play on (case-insensitive); empty = the active one."""
+    own_device: str = "auto"
+    """The Pi's own Connect device (raspotify/librespot), preferred over the active one when
+    listed: its name, ``auto`` (a name with raspotify/librespot or the host name), or empty."""
     timeout_s: float = Field(5.0, gt=0, le=60)
     market: str = ""
     """ISO country for search (empty = the account's own, ``from_token``)."""

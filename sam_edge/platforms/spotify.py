@@ -9,6 +9,7 @@ the device is gone (404), it looks again, transfers once and retries once.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -121,8 +122,20 @@ class SpotifyAdapter:
         named = None
         if wanted:
             named = next((d for d in usable if (d.get("name") or "").casefold() == wanted), None)
+        own = next((d for d in usable if self._is_own(d)), None)
         active = next((d for d in usable if d.get("is_active")), None)
-        return named or active or (usable[0] if usable else None)
+        return named or own or active or (usable[0] if usable else None)
+
+    def _is_own(self, device: dict[str, Any]) -> bool:
+        """This Pi's own Spotify Connect device (raspotify/librespot), preferred when listed."""
+        setting = self._settings.own_device.strip()
+        name = (device.get("name") or "").casefold()
+        if setting and setting.lower() != "auto":
+            return name == setting.casefold()
+        if not setting:
+            return False
+        host = socket.gethostname().casefold()
+        return "raspotify" in name or "librespot" in name or (bool(host) and name == host)
 
     async def _device_id(self, *, start: bool, fresh: bool = False) -> str:
         """The device to command, made active first (``start``: and playing) when it is not.
