@@ -6,10 +6,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .models import DeviceState, DialogTurn
+
+_TURNS = DialogTurn.__table__
+PRUNE_EVERY = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,7 @@ class StoredTurn:
 class HistoryStore:
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:
         self._sessions = sessions
+        self._adds = 0
 
     async def recent(self, session_id: str, *, limit: int, newer_than: float) -> list[StoredTurn]:
         """The last ``limit`` turns of a session newer than ``newer_than``, oldest first."""
@@ -46,20 +50,18 @@ class HistoryStore:
         ]
 
     async def add(self, turn: StoredTurn, *, keep_newer_than: float) -> None:
-        """Append a turn and drop that session's turns older than ``keep_newer_than``."""
+        """Append a turn; now and then drop that session's turns older than
+        ``keep_newer_than`` (reads filter by age anyway, so pruning can wait)."""
+        self._adds += 1
         async with self._sessions.begin() as session:
-            session.add(
-                DialogTurn(
-                    session_id=turn.session_id, created_at=turn.created_at,
-                    user_text=turn.user_text, action=turn.action,
-                    parameters=turn.parameters, response_text=turn.response_text,
-                    status=turn.status,
-                )
-            )
-            await session.execute(
-                delete(DialogTurn).where(DialogTurn.session_id == turn.session_id,
-                                         DialogTurn.created_at < keep_newer_than)
-            )
+            await session.execute(insert(_TURNS).values(
+                session_id=turn.session_id, created_at=turn.created_at,
+                user_text=turn.user_text, action=turn.action, parameters=turn.parameters,
+                response_text=turn.response_text, status=turn.status))
+            if self._adds % PRUNE_EVERY == 1:
+                await session.execute(
+                    delete(_TURNS).where(_TURNS.c.session_id == turn.session_id,
+                                         _TURNS.c.created_at < keep_newer_than))
 
     async def forget(self) -> int:
         async with self._sessions.begin() as session:
