@@ -146,6 +146,11 @@ async def build_runtime(
             from .platforms.spotify import SpotifyAdapter
 
             platforms["spotify"] = SpotifyAdapter(settings.spotify, tokens, clock=clock)
+        if settings.soundcloud.client_id:
+            from .platforms.soundcloud import SoundCloudAdapter
+
+            platforms["soundcloud"] = SoundCloudAdapter(settings.soundcloud, tokens, player,
+                                                        clock=clock)
 
     if llm is None and settings.groq.api_key:
         from .dialog.llm import GroqIntentClient

@@ -176,28 +176,39 @@ async def _paste_or_callback(pending: Path) -> str | None:
     return line.result()
 
 
+PAIRING = {
+    "spotify": ("Spotify", "SAM_SPOTIFY_CLIENT_ID", "create your own Spotify app"),
+    "soundcloud": ("SoundCloud", "SAM_SOUNDCLOUD_CLIENT_ID", "register a SoundCloud app"),
+}
+
+
 async def _pair(settings: Settings, args: argparse.Namespace) -> int:
     from .db.accounts import DbTokenStore
     from .db.engine import make_engine, make_sessionmaker, migrate
     from .db.secrets import Cipher
-    from .pairing import SpotifyPairing
+    from .pairing import SoundCloudPairing, SpotifyPairing
 
+    platform = args.platform
+    label = PAIRING[platform][0]
+    redirect_uri = (settings.spotify_redirect_uri if platform == "spotify"
+                    else settings.soundcloud_redirect_uri)
     settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     await asyncio.to_thread(migrate, settings.database_path)
     engine = make_engine(settings.database_path)
     try:
         cipher = Cipher.from_data_dir(settings.data.dir)
         tokens = DbTokenStore.in_data_dir(make_sessionmaker(engine), cipher, settings.data.dir)
-        pairing = SpotifyPairing(settings, tokens, cipher)
+        kind = SpotifyPairing if platform == "spotify" else SoundCloudPairing
+        pairing = kind(settings, tokens, cipher)
         if args.redirect_url:
             redirect = args.redirect_url
         else:
             url = pairing.start()
             print(url, flush=True)
-            print("Open the URL above in a browser and allow access. Spotify then redirects to "
-                  f"{settings.spotify_redirect_uri}?code=...", file=sys.stderr)
+            print(f"Open the URL above in a browser and allow access. {label} then redirects to "
+                  f"{redirect_uri}?code=...", file=sys.stderr)
             if args.print_url:
-                print("Then run: sam-edge pair spotify --redirect-url 'THE_URL' "
+                print(f"Then run: sam-edge pair {platform} --redirect-url 'THE_URL' "
                       "(within 10 minutes).", file=sys.stderr)
                 return 0
             print("If that page does not load, copy the whole address from the browser's "
@@ -210,14 +221,14 @@ async def _pair(settings: Settings, args: argparse.Namespace) -> int:
                     _err("the browser's redirect reached the running service, but the pairing "
                          "failed there (see its page); nothing was paired")
                     return 1
-                print(f"Spotify paired as {stored.display_name or stored.account_id}")
+                print(f"{label} paired as {stored.display_name or stored.account_id}")
                 return 0
             redirect = pasted
             if not redirect.strip():
                 _err("no redirect URL was pasted; nothing was paired")
                 return 1
-        tokens = await pairing.complete(redirect)
-        print(f"Spotify paired as {tokens.display_name or tokens.account_id or 'unknown'}")
+        done = await pairing.complete(redirect)
+        print(f"{label} paired as {done.display_name or done.account_id or 'unknown'}")
         return 0
     finally:
         await engine.dispose()
@@ -225,12 +236,11 @@ async def _pair(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_pair(settings: Settings, args: argparse.Namespace) -> int:
     _setup_logging("WARNING")
-    if args.platform != "spotify":
-        _err(f"pairing {args.platform} is not supported yet")
-        return 2
-    if not settings.spotify.client_id:
-        _err("no Spotify client id: set SAM_SPOTIFY_CLIENT_ID (see README: create your own "
-             "Spotify app)")
+    label, variable, how = PAIRING[args.platform]
+    client_id = (settings.spotify.client_id if args.platform == "spotify"
+                 else settings.soundcloud.client_id)
+    if not client_id:
+        _err(f"no {label} client id: set {variable} (see README: {how})")
         return 2
     try:
         return asyncio.run(_pair(settings, args))

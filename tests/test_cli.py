@@ -279,3 +279,33 @@ def test_say_writes_a_wav(env: dict[str, str], tmp_path: Path) -> None:
     with wave.open(str(out)) as wav:
         assert wav.getframerate() == 16000 and wav.getnframes() > 8000
     assert "espeak" in proc.stderr
+
+
+# ---------------------------------------------------------------- SoundCloud
+
+
+def test_pair_soundcloud_then_play_on_it(env: dict[str, str]) -> None:
+    from tests.fakes.soundcloud import FakeSoundCloud
+    from tests.fakes.soundcloud_auth import CLIENT_ID as SC_ID
+    from tests.fakes.soundcloud_auth import CLIENT_SECRET as SC_SECRET
+
+    fake = FakeSoundCloud.with_demo_catalog()
+    with serve(fake.app) as url:
+        env = {**env, "SAM_SOUNDCLOUD_CLIENT_ID": SC_ID, "SAM_SOUNDCLOUD_CLIENT_SECRET": SC_SECRET,
+               "SAM_SOUNDCLOUD_API_URL": url, "SAM_SOUNDCLOUD_AUTH_URL": f"{url}/auth"}
+        printed = sam(env, "pair", "soundcloud", "--print-url")
+        assert printed.returncode == 0, printed.stderr
+        assert printed.stdout.startswith(f"{url}/auth/authorize?")
+        done = sam(env, "pair", "soundcloud", "--redirect-url", browser(printed.stdout.strip()))
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("SoundCloud paired as ")
+        played = json.loads(sam(env, "chat", "--json", "play Nuvvu Nenantu").stdout)
+        assert played["parameters"]["platform"] == "soundcloud"  # auto: the paired platform
+        assert played["status"] == "ok", played
+        assert played["parameters"]["title"] == "Nuvvu Nenantu"
+
+
+def test_pair_soundcloud_without_client_id_exits_2(env: dict[str, str]) -> None:
+    done = sam(env, "pair", "soundcloud")
+    assert done.returncode == 2
+    assert "SAM_SOUNDCLOUD_CLIENT_ID" in done.stderr

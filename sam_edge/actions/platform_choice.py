@@ -19,11 +19,12 @@ LABELS = {"spotify": "Spotify", "soundcloud": "SoundCloud", "local": "your music
 
 PAIR_HINTS = {
     "spotify": "Spotify is not paired. Run: sam-edge pair spotify",
-    "soundcloud": "SoundCloud is not connected on this device yet.",
+    "soundcloud": "SoundCloud is not paired. Run: sam-edge pair soundcloud",
 }
 SETUP_HINTS = {
     "spotify": "Spotify is not set up. Set SAM_SPOTIFY_CLIENT_ID, then run: sam-edge pair spotify",
-    "soundcloud": "SoundCloud is not set up on this device yet.",
+    "soundcloud": "SoundCloud is not set up. Set SAM_SOUNDCLOUD_CLIENT_ID and "
+                  "SAM_SOUNDCLOUD_CLIENT_SECRET, then run: sam-edge pair soundcloud",
 }
 
 
