@@ -35,7 +35,7 @@ from tests.fakes.server import serve  # noqa: E402
 from tests.fakes.spotify import CLIENT_ID, FakeSpotify  # noqa: E402
 
 HIT_TURNS = ["play Hello by Adele", "pause", "play Yellow", "set the volume to 40",
-             "play Song 2", "skip this one", "play Hello by Adele", "turn it up"]
+             "play the album 25", "skip this one", "play Hello by Adele", "turn it up"]
 PHRASES = ["pause", "skip this one", "turn it up", "set the volume to 40",
            "play Hello by Adele", "play Despacito on soundcloud", "add Yellow to the queue",
            "what's playing", "shuffle on", "repeat this song", "switch to spotify",
