@@ -1,4 +1,4 @@
-"""The FastAPI app: ``/health``, ``/v1/chat/message`` and the Spotify pairing callback."""
+"""The FastAPI app: ``/health``, ``/v1/chat/message``, voice, account pairing and its pages."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from ..app import Runtime, build_runtime
-from ..errors import PairingError
-from ..pairing import SpotifyPairing
 from ..settings import Settings
+from .access import AccessGuard, AccessMiddleware
+from .adapters import router as adapters_router
+from .pairing_page import router as pages_router
 from .schemas import ChatRequest
 from .voice import router as voice_router
 
@@ -65,6 +66,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         app.state.runtime = runtime
 
     app.include_router(voice_router)
+    app.include_router(adapters_router)
+    app.include_router(pages_router)
 
     @app.middleware("http")
     async def _upload_limit(request: Request, call_next: Any) -> Any:
@@ -77,6 +80,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                 return JSONResponse(status_code=413, content={
                     "detail": message, "message": message, "code": "too_large"})
         return await call_next(request)
+
+    # Added last, so it runs first: nothing is read before the caller is known.
+    guard = AccessGuard.start(settings.data.dir, token=getattr(settings.http, "token", ""),
+                              host=settings.http.host)
+    app.state.access_guard = guard
+    app.add_middleware(AccessMiddleware, guard=guard)
 
     @app.get("/", response_class=HTMLResponse)
     async def index() -> HTMLResponse:
@@ -119,23 +128,4 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         result = await rt.assistant.handle_text(body.text, body.session_id)
         return result.to_dict()
 
-    @app.get("/v1/adapter/spotify/callback", response_class=HTMLResponse)
-    async def spotify_callback(request: Request) -> HTMLResponse:
-        rt: Runtime = request.app.state.runtime
-        try:
-            tokens = await SpotifyPairing(rt.settings, rt.tokens, rt.cipher).complete(
-                str(request.url))
-        except PairingError as exc:
-            return HTMLResponse(_page("Spotify was not paired", exc.message), status_code=400)
-        name = tokens.display_name or tokens.account_id or "your account"
-        return HTMLResponse(_page("Spotify paired", f"Spotify paired as {name}. "
-                                  "You can close this page."))
-
     return app
-
-
-def _page(title: str, message: str) -> str:
-    from html import escape
-
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            f"</head><body><h1>{escape(title)}</h1><p>{escape(message)}</p></body></html>")

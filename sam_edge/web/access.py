@@ -1,0 +1,312 @@
+"""Who may use the HTTP service: the machine itself, a browser that knows the pairing code, or a
+client with the API token.
+
+- Requests from loopback (127.0.0.0/8, ``::1``) or from the device's own address pass.
+- From the LAN a browser enters the 6-digit pairing code once (``/login``); it gets a signed,
+  HttpOnly session cookie. API clients send ``Authorization: Bearer <[http] token>`` instead.
+- ``/health`` and the login form stay open.
+
+Every browser gets a random session id in the same cookie when a page needs one: OAuth ``state``
+and the CSRF tokens of forms are bound to it. The code is made anew at every start, kept in
+``<data dir>/pairing-code`` and logged; the cookie signing key lives in ``<data dir>/web.key``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import logging
+import os
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+COOKIE = "sam_session"
+CODE_FILE = "pairing-code"
+KEY_FILE = "web.key"
+SESSION_MAX_AGE_S = 30 * 86400
+OPEN_PATHS = frozenset({"/health", "/login"})
+SAFE_NEXT = frozenset({"/", "/pair"})
+"""The only places a login may send the browser back to (never an open redirect)."""
+FAILURE_WINDOW_S = 900.0
+MAX_FAILURES_PER_CLIENT = 5
+MAX_FAILURES_TOTAL = 20
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    sid: str
+    authed: bool
+    """True after the pairing code was entered in this browser."""
+    issued: int
+
+
+@dataclass(slots=True)
+class Access:
+    """What the middleware found out about one request (``request.state.access``)."""
+
+    via: str
+    """``local``, ``session``, ``token`` or ``open`` (an unauthenticated open path)."""
+    client: str
+    session: Session | None
+    issue: bool = False
+    """True: send the session cookie with the response."""
+
+    def ensure(self) -> Session:
+        """This browser's session, created (and its cookie sent) if it has none yet."""
+        if self.session is None:
+            self.replace(authed=False)
+        assert self.session is not None
+        return self.session
+
+    def replace(self, *, authed: bool) -> Session:
+        """A fresh session id (after a login, so an old id never gains rights)."""
+        self.session = Session(secrets.token_urlsafe(18), authed, int(time.time()))
+        self.issue = True
+        return self.session
+
+
+def safe_next(value: str | None) -> str:
+    return value if value in SAFE_NEXT else "/"
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    tmp.replace(path)
+
+
+def _load_key(path: Path) -> bytes:
+    try:
+        key = path.read_bytes()
+        if len(key) >= 32:
+            return key
+    except FileNotFoundError:
+        pass
+    key = secrets.token_bytes(32)
+    _write_private(path, key)
+    return key
+
+
+@dataclass
+class AccessGuard:
+    key: bytes = field(repr=False)
+    code: str = field(repr=False)
+    token: str = field(default="", repr=False)
+    server_names: frozenset[str] = frozenset()
+    """Host names (besides IP literals, single labels and ``.local``) that loopback requests may
+    carry; anything else from loopback could be DNS rebinding and must log in."""
+    _failures: dict[str, deque[float]] = field(default_factory=dict)
+    _all_failures: deque[float] = field(default_factory=deque)
+
+    @classmethod
+    def start(cls, data_dir: Path, *, token: str = "", host: str = "") -> AccessGuard:
+        """Load the signing key and make this run's pairing code (written and logged)."""
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        code = f"{secrets.randbelow(10**6):06d}"
+        _write_private(data_dir / CODE_FILE, (code + "\n").encode())
+        log.info("pairing code for browsers on the network: %s", code)
+        names = {host.lower()} if host else set()
+        return cls(_load_key(data_dir / KEY_FILE), code, token, frozenset(names))
+
+    # ---- sessions and CSRF -------------------------------------------------------------------
+
+    def _sign(self, payload: str) -> str:
+        return _b64(hmac.new(self.key, payload.encode(), hashlib.sha256).digest())
+
+    def cookie_value(self, session: Session) -> str:
+        payload = f"v1.{session.sid}.{int(session.authed)}.{session.issued}"
+        return f"{payload}.{self._sign(payload)}"
+
+    def read_cookie(self, value: str | None, now: float | None = None) -> Session | None:
+        if not value:
+            return None
+        payload, _, sig = value.rpartition(".")
+        parts = payload.split(".")
+        if len(parts) != 4 or parts[0] != "v1" or not hmac.compare_digest(sig, self._sign(payload)):
+            return None
+        try:
+            issued = int(parts[3])
+        except ValueError:
+            return None
+        now = time.time() if now is None else now
+        if not 0 <= now - issued <= SESSION_MAX_AGE_S:
+            return None
+        return Session(parts[1], parts[2] == "1", issued)
+
+    def csrf_token(self, session: Session) -> str:
+        return self._sign(f"csrf.{session.sid}")
+
+    def csrf_ok(self, session: Session | None, sent: str | None) -> bool:
+        return session is not None and bool(sent) and hmac.compare_digest(
+            str(sent), self.csrf_token(session))
+
+    def session_tag(self, session: Session) -> str:
+        """A keyed digest of the session id, for records kept on disk."""
+        return self._sign(f"sid.{session.sid}")
+
+    # ---- the pairing code --------------------------------------------------------------------
+
+    def locked_out(self, client: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        for queue in (self._failures.get(client, deque()), self._all_failures):
+            while queue and now - queue[0] > FAILURE_WINDOW_S:
+                queue.popleft()
+        return (len(self._failures.get(client, ())) >= MAX_FAILURES_PER_CLIENT
+                or len(self._all_failures) >= MAX_FAILURES_TOTAL)
+
+    def check_code(self, client: str, code: str) -> bool:
+        """True if ``code`` is this run's pairing code; failures count toward a lock-out."""
+        if hmac.compare_digest(code.strip().encode(), self.code.encode()):
+            self._failures.pop(client, None)
+            return True
+        now = time.monotonic()
+        self._failures.setdefault(client, deque()).append(now)
+        self._all_failures.append(now)
+        log.warning("a wrong pairing code was entered from %s", client)
+        return False
+
+    # ---- who is asking -------------------------------------------------------------------------
+
+    def _trusted_host(self, host_header: str) -> bool:
+        host = (urlsplit(f"//{host_header}").hostname or "").lower().rstrip(".")
+        if not host:
+            return True
+        try:
+            ipaddress.ip_address(host)
+            return True
+        except ValueError:
+            pass
+        return ("." not in host or host.endswith((".local", ".localhost"))
+                or host in self.server_names)
+
+    def is_local(self, scope: Scope, host_header: str) -> bool:
+        client, server = scope.get("client"), scope.get("server")
+        if not client or not client[0]:
+            return False
+        try:
+            ip = ipaddress.ip_address(client[0])
+        except ValueError:
+            return False
+        mapped = getattr(ip, "ipv4_mapped", None)
+        same_machine = ip.is_loopback or (mapped is not None and mapped.is_loopback) or (
+            bool(server) and client[0] == server[0])
+        return same_machine and self._trusted_host(host_header)
+
+    def bearer_ok(self, authorization: str) -> bool:
+        scheme, _, value = authorization.partition(" ")
+        return (bool(self.token) and scheme.lower() == "bearer"
+                and hmac.compare_digest(value.strip().encode(), self.token.encode()))
+
+
+def _same_origin(request: Request) -> bool:
+    """Browsers send ``Origin`` on cross-site POSTs; a different one is refused."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc.lower() == request.headers.get("host", "").lower()
+
+
+def _wants_html(request: Request) -> bool:
+    return request.method == "GET" and "text/html" in request.headers.get("accept", "")
+
+
+def _problem(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status,
+                        content={"detail": message, "message": message, "code": code})
+
+
+class AccessMiddleware:
+    """Pure ASGI, so uploads and streamed replies pass through untouched."""
+
+    def __init__(self, app: ASGIApp, guard: AccessGuard) -> None:
+        self.app = app
+        self.guard = guard
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        guard = self.guard
+        session = guard.read_cookie(request.cookies.get(COOKIE))
+        client = scope["client"][0] if scope.get("client") else "?"
+        if guard.is_local(scope, request.headers.get("host", "")):
+            via = "local"
+        elif guard.bearer_ok(request.headers.get("authorization", "")):
+            via = "token"
+        elif session is not None and session.authed:
+            via = "session"
+        else:
+            via = "open"
+        if request.method in _UNSAFE and not _same_origin(request):
+            await _problem(403, "cross_origin", "Requests from other sites are refused.")(
+                scope, receive, send)
+            return
+        if via == "open" and scope["path"] not in OPEN_PATHS:
+            await self._login_required(request)(scope, receive, send)
+            return
+        access = Access(via, client, session)
+        scope.setdefault("state", {})["access"] = access
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and access.issue \
+                    and access.session is not None:
+                headers = MutableHeaders(scope=message)
+                headers.append("set-cookie", self._set_cookie(access.session))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+    def _set_cookie(self, session: Session) -> str:
+        response = Response()
+        response.set_cookie(COOKIE, self.guard.cookie_value(session), max_age=SESSION_MAX_AGE_S,
+                            path="/", httponly=True, samesite="lax")
+        return response.headers["set-cookie"]
+
+    def _login_required(self, request: Request) -> Response:
+        if _wants_html(request):
+            from .pairing_page import login_page
+
+            next_path = safe_next(request.url.path)
+            return HTMLResponse(login_page(next_path, ""), status_code=401)
+        response = _problem(401, "unauthorized",
+                            "Sign in with the pairing code at /login, or send the API token "
+                            "as 'Authorization: Bearer'.")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="sam-edge"'
+        return response
+
+
+def access_of(request: Request) -> Access:
+    """The request's :class:`Access` (without the middleware: unauthenticated, no session)."""
+    found: Any = request.scope.get("state", {}).get("access")
+    if isinstance(found, Access):
+        return found
+    access = Access("open", "?", None)
+    request.scope.setdefault("state", {})["access"] = access
+    return access
+
+
+def guard_of(request: Request) -> AccessGuard:
+    guard: AccessGuard = request.app.state.access_guard
+    return guard

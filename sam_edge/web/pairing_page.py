@@ -1,0 +1,156 @@
+"""Server-rendered pages: ``/pair`` (accounts, the paste form, a QR code of this device) and the
+pairing-code sign-in (``/login``) for browsers on the network."""
+
+from __future__ import annotations
+
+import getpass
+import ipaddress
+import socket
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .access import access_of, guard_of, safe_next
+from .adapters import PLATFORMS, account_status, configured, finish_pairing, pairing_class
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=select_autoescape(["html"]),
+)
+FLASHES = {"disconnected": "{title} was disconnected; its tokens were deleted."}
+_ANY_ADDRESS = ("0.0.0.0", "", "::")
+
+router = APIRouter()
+
+
+def render(name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status)
+
+
+def login_page(next_path: str, error: str) -> str:
+    return TEMPLATES.get_template("login.html").render(next=safe_next(next_path), error=error)
+
+
+def lan_address() -> str:
+    """The address other machines reach this one at (the outgoing interface's)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            # Connecting a UDP socket sends nothing; it only picks the route (TEST-NET-1).
+            sock.connect(("192.0.2.1", 9))
+            return str(sock.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
+
+
+def device_address(settings: Any) -> tuple[str, bool]:
+    """``http://host:port/pair`` of this device, and whether it listens on loopback only."""
+    host = settings.http.host
+    if host in _ANY_ADDRESS:
+        host = lan_address()
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host.lower() in ("localhost", "localhost.localdomain")
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{settings.http.port}/pair", loopback
+
+
+def _ssh_target() -> str:
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "pi"
+    return f"{user}@{socket.gethostname()}.local"
+
+
+def qr_svg(text: str) -> str:
+    import segno
+
+    return str(segno.make(text, error="m").svg_inline(scale=4, border=4, dark="#1d1d1f"))
+
+
+async def _row(runtime: Any, platform: str) -> dict[str, Any]:
+    info = PLATFORMS[platform]
+    row: dict[str, Any] = {"name": platform, "title": info.title, "account": "",
+                           "setting": f"{info.env} (or {info.key})"}
+    if not configured(runtime.settings, platform):
+        row["state"] = "not_configured"
+    elif pairing_class(info) is None:
+        row["state"] = "not_available"
+    else:
+        status = await account_status(runtime, platform)
+        account = status["account"] or {}
+        row["account"] = account.get("display_name") or account.get("id") or ""
+        if status["connected"]:
+            row["state"] = "connected"
+        else:
+            stored = await runtime.tokens.info(platform)
+            row["state"] = "unreadable" if stored is not None else "not_connected"
+    return row
+
+
+@router.get("/pair", response_class=HTMLResponse)
+async def pair_page(request: Request, done: str = "", platform: str = "") -> Response:
+    runtime = request.app.state.runtime
+    access = access_of(request)
+    guard = guard_of(request)
+    csrf = guard.csrf_token(access.ensure())
+    flash = ""
+    if done in FLASHES and platform in PLATFORMS:
+        flash = FLASHES[done].format(title=PLATFORMS[platform].title)
+    address, loopback_only = device_address(runtime.settings)
+    port = runtime.settings.http.port
+    return render(
+        "pairing.html",
+        rows=[await _row(runtime, name) for name in PLATFORMS],
+        csrf=csrf,
+        flash=flash,
+        address=address,
+        loopback_only=loopback_only,
+        qr=qr_svg(address),
+        code=guard.code if access.via == "local" else "",
+        ssh=f"ssh -L {port}:127.0.0.1:{port} {_ssh_target()}",
+        tunnel_url=f"http://127.0.0.1:{port}/pair",
+        redirect_uri=runtime.settings.spotify_redirect_uri,
+        platforms=[(name, info.title) for name, info in PLATFORMS.items()],
+    )
+
+
+@router.post("/pair/complete")
+async def paste_redirect(request: Request) -> Response:
+    """The paste form: finish a pairing from the address the browser was sent to."""
+    form = await request.form()
+    access = access_of(request)
+    if not guard_of(request).csrf_ok(access.session, str(form.get("csrf") or "")):
+        from .adapters import result_page
+
+        return result_page("Not paired", "The form has expired or did not come from this "
+                           "device's page; reload the pairing page and try again.",
+                           ok=False, status=403)
+    platform = str(form.get("platform") or "")
+    return await finish_pairing(request, platform, str(form.get("redirect_url") or ""))
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request, next: str = "/") -> Response:
+    if access_of(request).via != "open":
+        return RedirectResponse(safe_next(next), status_code=303)
+    return HTMLResponse(login_page(next, ""))
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login_submit(request: Request) -> Response:
+    form = await request.form()
+    access = access_of(request)
+    guard = guard_of(request)
+    next_path = safe_next(str(form.get("next") or "/"))
+    if guard.locked_out(access.client):
+        return HTMLResponse(login_page(next_path, "Too many wrong codes: wait 15 minutes, "
+                                       "then try again."), status_code=429)
+    if not guard.check_code(access.client, str(form.get("code") or "")):
+        return HTMLResponse(login_page(next_path, "That code is not right."), status_code=401)
+    access.replace(authed=True)
+    return RedirectResponse(next_path, status_code=303)
