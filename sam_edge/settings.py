@@ -40,6 +40,9 @@ class HttpSettings(_Section):
     host: str = "127.0.0.1"
     """Address the local API and pages listen on (loopback unless set up for the LAN)."""
     port: int = Field(8080, ge=1, le=65535)
+    token: str = ""
+    """A bearer token for API clients on the network (``Authorization: Bearer ...``); browsers
+    on the network sign in with the pairing code instead. Loopback needs neither."""
 
 
 class MusicSettings(_Section):

@@ -69,18 +69,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(adapters_router)
     app.include_router(pages_router)
 
-    @app.middleware("http")
-    async def _upload_limit(request: Request, call_next: Any) -> Any:
-        # Refuse an oversized upload from its header, before it is read into memory.
-        if request.url.path == "/v1/voice/process":
-            length = request.headers.get("content-length", "")
-            limit = settings.voice.max_upload_mb * 1024 * 1024
-            if length.isdigit() and int(length) > limit + 64 * 1024:
-                message = f"The upload is larger than {settings.voice.max_upload_mb:g} MB."
-                return JSONResponse(status_code=413, content={
-                    "detail": message, "message": message, "code": "too_large"})
-        return await call_next(request)
-
+    app.add_middleware(UploadLimit, max_bytes=int(settings.voice.max_upload_mb * 1024 * 1024),
+                       label=f"{settings.voice.max_upload_mb:g} MB")
     # Added last, so it runs first: nothing is read before the caller is known.
     guard = AccessGuard.start(settings.data.dir, token=getattr(settings.http, "token", ""),
                               host=settings.http.host)
@@ -129,3 +119,24 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return result.to_dict()
 
     return app
+
+
+class UploadLimit:
+    """Refuses an oversized voice upload from its header, before it is read into memory
+    (plain ASGI, so the other routes pay nothing for it)."""
+
+    def __init__(self, app: Any, *, max_bytes: int, label: str) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.label = label
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/v1/voice/process":
+            length = dict(scope["headers"]).get(b"content-length", b"")
+            if length.isdigit() and int(length) > self.max_bytes + 64 * 1024:
+                message = f"The upload is larger than {self.label}."
+                response = JSONResponse(status_code=413, content={
+                    "detail": message, "message": message, "code": "too_large"})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
