@@ -1,0 +1,53 @@
+"""The device's buttons and LED over HTTP: ``GET /v1/gpio`` and, with mock pins only,
+``POST /v1/gpio/buttons/{name}/press``, which drives the mock pin the way a finger would (the
+same callbacks, debounce and hold timing as a real button)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+log = logging.getLogger(__name__)
+
+router = APIRouter()
+
+PRESS_WAIT_S = 10.0
+
+
+def _problem(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status,
+                        content={"detail": message, "message": message, "code": code})
+
+
+def _gpio(request: Request) -> Any:
+    return getattr(request.app.state.runtime, "gpio", None)
+
+
+@router.get("/v1/gpio", response_model=None)
+async def gpio_status(request: Request) -> dict[str, Any] | JSONResponse:
+    gpio = _gpio(request)
+    if gpio is None:
+        return _problem(404, "gpio_off", "Buttons and LEDs are not set up on this device.")
+    return gpio.status()  # type: ignore[no-any-return]
+
+
+@router.post("/v1/gpio/buttons/{name}/press", response_model=None)
+async def press(request: Request, name: str,
+                hold: bool = Query(False)) -> dict[str, Any] | JSONResponse:
+    gpio = _gpio(request)
+    if gpio is None:
+        return _problem(404, "gpio_off", "Buttons and LEDs are not set up on this device.")
+    if not gpio.simulated:
+        return _problem(409, "real_pins",
+                        "These buttons are real: press them on the device.")
+    if name not in gpio.panel.buttons:
+        return _problem(404, "unknown_button", f"There is no {name} button.")
+    await gpio.panel.press(name, hold=hold)
+    try:
+        await gpio.panel.idle(timeout=PRESS_WAIT_S)
+    except TimeoutError:  # the command goes on; the page reads its outcome on the next poll
+        log.info("the %s press is still running after %s s", name, PRESS_WAIT_S)
+    return {"pressed": name, "hold": hold, **gpio.status()}

@@ -1,0 +1,1 @@
+"""Tests for the buttons and the status LED, on gpiozero's mock pins."""
