@@ -28,6 +28,8 @@ from .db.secrets import Cipher
 from .dialog.llm import IntentLLM
 from .dialog.manager import DialogManager
 from .events import EventBus
+from .gpio import GpioRuntime, build_gpio
+from .gpio_wiring import device_leds, gpio_config
 from .listen.loop import ListenLoop
 from .listen.wake import WakeEngine
 from .pipeline import VoicePipeline
@@ -57,6 +59,7 @@ class Runtime:
     pipeline: VoicePipeline
     listener: ListenLoop | None = None
     watchdog: PlayerWatchdog | None = None
+    gpio: GpioRuntime | None = None
     simulated: list[str] = field(default_factory=list)
     version: str = __version__
 
@@ -72,6 +75,8 @@ class Runtime:
             self.watchdog.start()
 
     async def aclose(self) -> None:
+        if self.gpio is not None:
+            self.gpio.close()
         if self.watchdog is not None:
             await self.watchdog.aclose()
         if self.listener is not None:
@@ -167,7 +172,11 @@ async def build_runtime(
     watchdog = PlayerWatchdog(player, bus) if hasattr(player, "restart") else None
     pipeline, listener = build_voice(settings, assistant, actions, cache, bus, simulated,
                                      clock=clock, stt=stt, sink=sink, wake=wake)
+    gpio = build_gpio(gpio_config(settings), actions, listener, bus)
+    if gpio.simulated:
+        simulated.append("GPIO (virtual pins, pressable on the page)")
+    device_leds(gpio, bus, platforms)
     return Runtime(settings=settings, engine=engine, sessions=sessions, tokens=tokens,
                    cipher=cipher, cache=cache, platforms=platforms, player=player, llm=llm,
                    assistant=assistant, bus=bus, pipeline=pipeline, listener=listener,
-                   watchdog=watchdog, simulated=simulated)
+                   watchdog=watchdog, gpio=gpio, simulated=simulated)

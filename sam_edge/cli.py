@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,7 +21,7 @@ import httpx
 
 from . import __version__
 from .errors import ConfigError, PairingError
-from .settings import Settings, load_settings
+from .settings import Settings, config_path, load_settings
 
 log = logging.getLogger("sam_edge")
 
@@ -327,6 +328,67 @@ def cmd_say(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_say(settings, text, Path(args.out) if args.out else None))
 
 
+# ---------------------------------------------------------------- operations
+
+
+def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
+    from .ops import OpsError, status_report
+
+    _setup_logging("WARNING")
+    try:
+        print(status_report(settings))
+    except OpsError as exc:
+        _err(exc.message)
+        return 1
+    return 0
+
+
+def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from .ops import doctor
+
+    _setup_logging("WARNING")
+    report, code = doctor(settings, tone=args.tone,
+                          config=config_path(args.config, os.environ))
+    print(report)
+    return code
+
+
+def cmd_forget(settings: Settings, _args: argparse.Namespace) -> int:
+    from .ops import OpsError, forget
+
+    _setup_logging("WARNING")
+    try:
+        print(forget(settings))
+    except OpsError as exc:
+        _err(exc.message)
+        return 1
+    return 0
+
+
+def cmd_reset(settings: Settings, args: argparse.Namespace) -> int:
+    from .ops import OpsError, reset
+
+    _setup_logging("WARNING")
+    if _service_answers(settings):
+        _err("stop the service first: sudo systemctl stop sam-edge")
+        return 1
+    if not args.yes:
+        if not sys.stdin.isatty():
+            _err("reset erases accounts, library, history and caches; add --yes to confirm")
+            return 2
+        answer = input("Erase accounts, library, history and caches on this device? "
+                       "Type 'reset' to confirm: ")
+        if answer.strip().lower() != "reset":
+            _err("nothing was erased")
+            return 1
+    try:
+        print(reset(settings, config=config_path(args.config, os.environ)))
+    except OpsError as exc:  # ServiceRunning included
+        _err(exc.message)
+        return 1
+    return 0
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -359,11 +421,19 @@ def build_parser() -> argparse.ArgumentParser:
     say = sub.add_parser("say", help="speak a sentence")
     say.add_argument("text", nargs="+")
     say.add_argument("--out", metavar="FILE.wav", help="write a WAV instead of playing it")
+
+    sub.add_parser("status", help="accounts, last sync, caches, device state, recent turns")
+    doctor = sub.add_parser("doctor", help="check audio, keys, services, disk, permissions")
+    doctor.add_argument("--tone", action="store_true", help="play a test tone")
+    sub.add_parser("forget", help="erase the dialog history and transcripts")
+    reset = sub.add_parser("reset", help="return the device to factory state")
+    reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return parser
 
 
 COMMANDS = {"run": cmd_run, "chat": cmd_chat, "pair": cmd_pair, "listen": cmd_listen,
-            "say": cmd_say}
+            "say": cmd_say, "status": cmd_status, "doctor": cmd_doctor, "forget": cmd_forget,
+            "reset": cmd_reset}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

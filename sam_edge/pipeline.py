@@ -116,6 +116,7 @@ class VoicePipeline:
         result.turn.timings_ms = {**timer.timings_ms, **result.turn.timings_ms,
                                   "total": round((self._clock.monotonic() - t0) * 1000, 3)}
         self.bus.emit(EventType.TURN_END, status=result.turn.status,
+                      code=(result.turn.error or {}).get("code", ""),
                       timings_ms=result.turn.timings_ms)
         self.bus.set_state(State.ERROR if result.turn.status == "error" else State.IDLE)
         self.last = {"transcript": result.transcript, **result.turn.to_dict(),

@@ -158,6 +158,37 @@ class PorcupineSettings(_Section):
     sensitivity: float = Field(0.5, ge=0.0, le=1.0)
 
 
+class GpioSettings(_Section):
+    mode: Literal["auto", "pi", "mock"] = "auto"
+    """``auto``: the Pi's pins on a Raspberry Pi, else virtual pins (shown on the page)."""
+    talk_pin: int = 17
+    """BCM numbers; -1 = not wired. 17 is the button of ReSpeaker-style 2-mic HATs."""
+    play_pause_pin: int = 27
+    next_pin: int = 22
+    previous_pin: int = 23
+    volume_up_pin: int = 24
+    volume_down_pin: int = 25
+    like_pin: int = 6
+    mic_mute_pin: int = 4
+    rgb_led: list[int] = Field(default_factory=lambda: [16, 26, 12])
+    """Red, green, blue pins of an RGB LED; ``[]`` = none."""
+    status_led_pin: int = -1
+    """A single status LED, used when there is no RGB LED."""
+    status_led_pwm: bool = True
+    led_active_high: bool = True
+    bounce_time_s: float = Field(0.05, ge=0, le=1)
+    hold_time_s: float = Field(1.0, gt=0, le=10)
+    volume_repeat_s: float = Field(0.4, gt=0, le=5)
+    error_flash_s: float = Field(2.0, gt=0, le=30)
+
+    @field_validator("rgb_led", mode="before")
+    @classmethod
+    def _pins(cls, value: object) -> object:
+        if isinstance(value, str):  # from the environment: "16,26,12" or ""
+            return [int(p) for p in value.replace(" ", "").split(",") if p]
+        return value
+
+
 class VoiceSettings(_Section):
     max_upload_mb: float = Field(10.0, gt=0, le=100)
     max_upload_seconds: float = Field(30.0, gt=0, le=600)
@@ -208,6 +239,7 @@ class Settings(_Section):
     listen: ListenSettings = ListenSettings()
     porcupine: PorcupineSettings = PorcupineSettings()
     voice: VoiceSettings = VoiceSettings()
+    gpio: GpioSettings = GpioSettings()
     cache: CacheSettings = CacheSettings()
     dialog: DialogSettings = DialogSettings()
     player: PlayerSettings = PlayerSettings()

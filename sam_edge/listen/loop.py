@@ -42,6 +42,7 @@ class ListenLoop:
         self._simulated_stt = simulated_stt
         self._earcon = earcon
         self._talk = False
+        self._cancel = False
         self.muted = False
         self._unmuted = asyncio.Event()
         self._unmuted.set()
@@ -72,6 +73,11 @@ class ListenLoop:
             return "simulated"
         self._once = asyncio.get_running_loop().create_task(self._run_once(self._simulated()))
         return "simulated"
+
+    def cancel(self) -> None:
+        """Drop what is being listened to (the talk button held): back to idle."""
+        self._cancel = True
+        self.pipeline.stop_reply()
 
     def set_muted(self, muted: bool) -> None:
         self.muted = muted
@@ -120,6 +126,7 @@ class ListenLoop:
         return task
 
     def _begin_listening(self, why: str) -> Endpointer:
+        self._cancel = False
         if self.pipeline.replying:
             self.pipeline.stop_reply()
         self.bus.emit(EventType.WAKE, source=why)
@@ -151,6 +158,14 @@ class ListenLoop:
                 continue
             if self._talk:  # pressed again while listening: start over
                 self._talk = False
+            if self._cancel:
+                self._cancel = False
+                endpointer = None
+                self.bus.emit(EventType.LISTEN_END, kind="cancelled", reason="cancelled")
+                self._spawn(self._nothing_heard())
+                if once:
+                    return True
+                continue
             result = endpointer.feed(frame, self._vad.is_speech(frame))
             if endpointer.started_now:
                 self.bus.emit(EventType.SPEECH_START)

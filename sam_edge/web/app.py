@@ -16,6 +16,7 @@ from ..app import Runtime, build_runtime
 from ..settings import Settings
 from .access import AccessGuard, AccessMiddleware
 from .adapters import router as adapters_router
+from .gpio import router as gpio_router
 from .pairing_page import router as pages_router
 from .schemas import ChatRequest
 from .voice import router as voice_router
@@ -55,6 +56,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             log.info("ready: platforms %s; simulated: %s", ", ".join(sorted(rt.platforms)),
                      "; ".join(rt.simulated) or "nothing")
             rt.start_background()
+            check = getattr(rt.gpio, "pairing_check", None)
+            if check is not None:
+                await check()
         try:
             yield
         finally:
@@ -68,6 +72,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(voice_router)
     app.include_router(adapters_router)
     app.include_router(pages_router)
+    app.include_router(gpio_router)
 
     app.add_middleware(UploadLimit, max_bytes=int(settings.voice.max_upload_mb * 1024 * 1024),
                        label=f"{settings.voice.max_upload_mb:g} MB")

@@ -214,3 +214,20 @@ async def test_ducking_never_compounds(world: World) -> None:
     await ducker.duck()
     await ducker.restore()
     assert world.player.volume == 60
+
+
+async def test_cancel_drops_the_request(world: World) -> None:
+    loop = world.loop(simulated=DATA / "long_speech.wav", stt=KnownTranscript("pause"))
+    loop.talk()
+
+    async def speaking() -> None:
+        while EventType.SPEECH_START not in world.types():
+            await asyncio.sleep(0.005)
+
+    await asyncio.wait_for(speaking(), 10)
+    loop.cancel()
+    assert loop._once is not None
+    await asyncio.wait_for(loop._once, 10)
+    ends = [e for e in world.events if e.type is EventType.LISTEN_END]
+    assert ends[-1].data["kind"] == "cancelled"
+    assert EventType.STT_START not in world.types()
