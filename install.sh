@@ -336,6 +336,10 @@ fi
 if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
     APT_PACKAGES+=(python3-venv)
 fi
+if [ "$DEV" -eq 1 ]; then
+    # The pairing page is tested in a real headless browser.
+    APT_PACKAGES+=(chromium)
+fi
 apt_ensure "${APT_PACKAGES[@]}"
 
 if [ ! -x .venv/bin/python ]; then
