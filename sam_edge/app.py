@@ -62,6 +62,7 @@ class Runtime:
     gpio: GpioRuntime | None = None
     simulated: list[str] = field(default_factory=list)
     version: str = __version__
+    _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     @property
     def mode(self) -> str:
@@ -73,6 +74,19 @@ class Runtime:
             self.listener.start()
         if self.watchdog is not None:
             self.watchdog.start()
+
+    def announce_pairing_code(self, code: str) -> None:
+        """Say the pairing code out loud once, for browsers on the network (it is also in the
+        log and on the page at 127.0.0.1)."""
+        spaced = " ".join(code)
+
+        async def say() -> None:
+            try:
+                await self.pipeline.say(f"Your pairing code is {spaced}.")
+            except Exception:  # a silent device still shows the code in the log and page
+                log.exception("could not speak the pairing code")
+
+        self._background.add(asyncio.get_running_loop().create_task(say()))
 
     async def aclose(self) -> None:
         if self.gpio is not None:

@@ -196,6 +196,13 @@ class VoicePipeline:
         result.reply_source = getattr(self.tts, "last_source", "")
         return result
 
+    async def say(self, text: str) -> None:
+        """Speak a sentence that is not the answer to a turn (e.g. the pairing code)."""
+        if self.tts is None or self.sink is None:
+            return
+        chunks = (scale(chunk, self.voice_volume) async for chunk in self.tts.stream(text))
+        await self.sink.play(chunks, self.tts.sample_rate)
+
     def stop_reply(self) -> None:
         """Barge-in: stop speaking now."""
         if self._replying and self.sink is not None:

@@ -21,6 +21,7 @@ from .pairing_page import router as pages_router
 from .schemas import ChatRequest
 from .voice import router as voice_router
 
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 INDEX = Path(__file__).with_name("templates") / "index.html"
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             log.info("ready: platforms %s; simulated: %s", ", ".join(sorted(rt.platforms)),
                      "; ".join(rt.simulated) or "nothing")
             rt.start_background()
+            if settings.http.host not in LOOPBACK_HOSTS:
+                rt.announce_pairing_code(app.state.access_guard.code)
             check = getattr(rt.gpio, "pairing_check", None)
             if check is not None:
                 await check()

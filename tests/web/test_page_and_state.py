@@ -75,3 +75,14 @@ async def test_stop_listening_mutes_and_the_api_unmutes(
     assert (await c.get("/v1/state")).json()["muted"] is True
     assert (await c.post("/v1/microphone", json={"muted": False})).json() == {"muted": False}
     assert not rt.listener.muted
+
+
+async def test_the_pairing_code_is_spoken(client: tuple[httpx.AsyncClient, Runtime]) -> None:
+    from sam_edge.audio.playback import MemorySink
+
+    _, rt = client
+    sink = rt.pipeline.sink
+    assert isinstance(sink, MemorySink)
+    rt.announce_pairing_code("123456")
+    await asyncio.wait_for(asyncio.gather(*rt._background), 20)
+    assert len(sink.pcm) > 16000  # more than half a second of speech
