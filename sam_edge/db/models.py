@@ -1,12 +1,23 @@
 """Tables: users, their platform accounts (tokens encrypted), the search cache, dialog history,
-and a small key/value table for device state such as the active platform."""
+a small key/value table for device state such as the active platform, and the synced music
+library (tracks, playlists, their items and the sync runs)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -84,3 +95,88 @@ class DeviceState(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[float] = mapped_column(Float)
+
+
+class LibraryTrack(Base):
+    """A track of a user's library: liked, or in one of their playlists."""
+
+    __tablename__ = "library_tracks"
+    __table_args__ = (
+        UniqueConstraint("platform", "uri"),
+        Index("ix_library_tracks_platform_liked", "platform", "liked"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    uri: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
+    artist: Mapped[str] = mapped_column(Text, default="")
+    album: Mapped[str] = mapped_column(Text, default="")
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    title_norm: Mapped[str] = mapped_column(Text, default="")
+    """``normalize_query(title)``, what spoken titles are matched against."""
+    artist_norm: Mapped[str] = mapped_column(Text, default="")
+    added_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """When the user liked it (seconds since the epoch); ``None`` for playlist-only tracks."""
+    liked: Mapped[bool] = mapped_column(Boolean, default=False)
+    liked_run: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The sync run that last saw it among the liked tracks (unliked ones are unmarked)."""
+    synced_at: Mapped[float] = mapped_column(Float)
+
+
+class LibraryPlaylist(Base):
+    __tablename__ = "library_playlists"
+    __table_args__ = (UniqueConstraint("platform", "uri"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    uri: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text, default="")
+    name_norm: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(Text, default="")
+    snapshot_id: Mapped[str] = mapped_column(Text, default="")
+    """The version whose items are stored; empty until they have been read once."""
+    track_count: Mapped[int] = mapped_column(Integer, default=0)
+    owned: Mapped[bool] = mapped_column(Boolean, default=False)
+    skipped_reason: Mapped[str] = mapped_column(Text, default="")
+    """Why the items could not be read (e.g. ``forbidden``); empty when they were."""
+    seen_run: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The sync run that last listed it (playlists no longer listed are removed)."""
+    synced_at: Mapped[float] = mapped_column(Float)
+
+
+class LibraryPlaylistItem(Base):
+    __tablename__ = "library_playlist_items"
+    __table_args__ = (
+        UniqueConstraint("playlist_id", "position"),
+        Index("ix_library_playlist_items_track_uri", "track_uri"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    playlist_id: Mapped[int] = mapped_column(
+        ForeignKey("library_playlists.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    track_uri: Mapped[str] = mapped_column(Text)
+
+
+class SyncRun(Base):
+    """One library sync of one platform; a run that did not finish is resumed from ``cursor``."""
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (Index("ix_sync_runs_platform_started", "platform", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[float] = mapped_column(Float)
+    finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    """``running``, ``ok`` or ``failed``."""
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    cursor: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """Where to continue: the phase and the next page of it."""
+    liked_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    liked_newest_added_at: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -285,7 +285,9 @@ def playlist_json(playlist: FakePlaylist, api: str) -> dict[str, Any]:
         "name": playlist.name,
         "owner": user_json(playlist.owner_id, playlist.owner_name, api),
         "public": playlist.public,
-        "snapshot_id": make_id(f"snapshot:{playlist.id}:{len(playlist.tracks)}", 32),
+        # Like Spotify's, it changes whenever the items change (added, removed or reordered).
+        "snapshot_id": make_id(
+            f"snapshot:{playlist.id}:{','.join(t.id for t in playlist.tracks)}", 32),
         "items": items_ref,
         "tracks": {**items_ref, "href": f"{api}/playlists/{playlist.id}/tracks"},
         "type": "playlist",
