@@ -1,11 +1,11 @@
 """``LocalLibrary``: an in-memory index of the music folder, with fuzzy search.
 
-Tags come from mutagen; a file without tags is named after its file name ("Artist - Title.mp3",
-"01. Title.flac", or just "Title.ogg"), its folder (the album) and, two folders down, the folder
-above that (the artist). The folder is re-scanned only when a cheap signature (the number of
-audio files and the newest folder mtime) changed, checked at most every ``check_interval_s``;
-files whose size and mtime did not change keep the tags read by the previous scan. Editing the
-tags of a file in place changes neither, so call ``refresh(force=True)`` after that.
+Each file's title, artist and album come from :func:`~sam_edge.platforms.local_tags.read_track`
+(its tags, or a guess from the file and folder names). The folder is re-scanned only when a cheap
+signature (the number of audio files and the newest folder mtime) changed, checked at most every
+``check_interval_s``; files whose size and mtime did not change keep the tags read by the
+previous scan. Editing the tags of a file in place changes neither, so call
+``refresh(force=True)`` after that.
 """
 
 from __future__ import annotations
@@ -13,18 +13,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import mutagen
 from rapidfuzz import fuzz
 
 from ..clock import Clock, SystemClock
+from .local_tags import LocalTrack, read_track
 
 logger = logging.getLogger(__name__)
 
@@ -33,23 +31,7 @@ MATCH_THRESHOLD = 80.0
 """Scores (0-100) below this are not a match, so an unrelated query finds nothing."""
 VARIOUS_ARTISTS = "Various Artists"
 
-_TAGS = {"title": "TIT2", "artist": "TPE1", "album": "TALB", "albumartist": "TPE2",
-         "tracknumber": "TRCK", "discnumber": "TPOS"}  # easy name -> ID3 frame (WAV files)
-_NUMBERED = (re.compile(r"^(\d{1,3})\s*[.)]\s*(.+)$"), re.compile(r"^(\d{1,2})\s+-\s+(.+)$"),
-             re.compile(r"^(0\d)\s+(.+)$"))
-_DASH = re.compile(r"\s+[-–—]\s+")
 _DROPPED = frozenset("'’‘`.")
-
-
-@dataclass(frozen=True, slots=True)
-class LocalTrack:
-    path: Path
-    title: str
-    artist: str = ""
-    album: str = ""
-    track_no: int | None = None
-    duration_ms: int | None = None
-    disc_no: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,70 +227,6 @@ class LocalLibrary:
         self._by_path = {str(track.path): track for track in tracks}
         self._stats = stats
         logger.info("music folder %s: %d tracks", self.music_dir, len(tracks))
-
-
-def read_track(path: Path, root: Path) -> LocalTrack:
-    """Tags where present, the file and folder names where not."""
-    guess = _guess_from_name(path, root)
-    tags, duration_ms = _read_tags(path)
-    return LocalTrack(
-        path=path,
-        title=tags.get("title") or guess.title,
-        artist=tags.get("artist") or tags.get("albumartist") or guess.artist,
-        album=tags.get("album") or guess.album,
-        track_no=_number(tags.get("tracknumber")) or guess.track_no,
-        duration_ms=duration_ms,
-        disc_no=_number(tags.get("discnumber")),
-    )
-
-
-def _read_tags(path: Path) -> tuple[dict[str, str], int | None]:
-    try:
-        audio: Any = mutagen.File(path, easy=True)
-    except Exception as exc:  # mutagen raises many kinds of errors on damaged files
-        logger.debug("cannot read tags of %s: %s", path, exc)
-        return {}, None
-    if audio is None:
-        return {}, None
-    length = getattr(audio.info, "length", None)
-    duration_ms = round(length * 1000) if length else None
-    if audio.tags is None:
-        return {}, duration_ms
-    tags = {name: _first(audio.tags, name) or _first(audio.tags, frame)
-            for name, frame in _TAGS.items()}
-    return {name: value for name, value in tags.items() if value}, duration_ms
-
-
-def _first(tags: Any, key: str) -> str:
-    try:
-        value = tags.get(key)
-    except (KeyError, ValueError):
-        return ""
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return str(value).strip() if value is not None else ""
-
-
-def _number(value: str | None) -> int | None:
-    match = re.match(r"\s*(\d+)", value or "")
-    return int(match.group(1)) if match else None
-
-
-def _guess_from_name(path: Path, root: Path) -> LocalTrack:
-    stem = path.stem.replace("_", " ").strip()
-    track_no = None
-    for pattern in _NUMBERED:
-        if match := pattern.match(stem):
-            track_no, stem = int(match.group(1)), match.group(2).strip()
-            break
-    parts = path.relative_to(root).parts
-    artist = parts[-3] if len(parts) >= 3 else ""
-    pieces = _DASH.split(stem, maxsplit=1)
-    if len(pieces) == 2 and all(piece.strip() for piece in pieces):
-        artist, stem = pieces[0].strip(), pieces[1].strip()
-    album = parts[-2] if len(parts) >= 2 else ""
-    return LocalTrack(path=path, title=stem or path.stem, artist=artist, album=album,
-                      track_no=track_no)
 
 
 def _walk(root: Path, *, with_files: bool) -> tuple[tuple[int, int], list[tuple[Path, int, int]]]:
