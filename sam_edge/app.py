@@ -38,6 +38,10 @@ from .player.base import Player
 from .player.watchdog import PlayerWatchdog
 from .settings import Settings
 from .speech.stt import SpeechToText
+from .sync.resolve import LibraryResolver
+from .sync.service import LibrarySyncService
+from .sync.sources import library_sources
+from .sync.tasks import LoopJobs, install_tasks, make_huey, start_consumer_in_process
 from .voice import build_voice
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,11 @@ class Runtime:
     listener: ListenLoop | None = None
     watchdog: PlayerWatchdog | None = None
     gpio: GpioRuntime | None = None
+    library: LibraryResolver | None = None
+    sync: LibrarySyncService | None = None
+    sync_jobs: LoopJobs | None = None
+    sync_tasks: Any = None
+    _stop_sync: Any = field(default=None, repr=False)
     simulated: list[str] = field(default_factory=list)
     version: str = __version__
     _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
@@ -69,11 +78,28 @@ class Runtime:
         return "simulated" if self.simulated else "device"
 
     def start_background(self) -> None:
-        """The microphone loop and the player watchdog (``sam-edge run`` only)."""
+        """The microphone loop, the player watchdog and the library sync schedule
+        (``sam-edge run`` only)."""
         if self.listener is not None:
             self.listener.start()
         if self.watchdog is not None:
             self.watchdog.start()
+        if self.settings.sync.enabled and self.sync is not None:
+            huey = make_huey(self.settings.data.dir)
+            self.sync_jobs = LoopJobs(self.sync, asyncio.get_running_loop(),
+                                      interval_s=self.settings.sync.interval_hours * 3600)
+            self.sync_tasks = install_tasks(huey, self.sync_jobs,
+                                            check_minutes=self.settings.sync.check_minutes)
+            self._stop_sync = start_consumer_in_process(huey, jobs=self.sync_jobs)
+            self.sync_tasks.check()  # catch up at boot, not at the next quarter hour
+
+    async def last_sync_at(self, platform: str) -> float | None:
+        return await self.sync.last_ok(platform) if self.sync is not None else None
+
+    def sync_soon(self, platform: str) -> None:
+        """After a pairing: fetch the new account's library now."""
+        if self.sync_tasks is not None:
+            self.sync_tasks.sync_now(platform)
 
     def announce_pairing_code(self, code: str) -> None:
         """Say the pairing code out loud once, for browsers on the network (it is also in the
@@ -89,6 +115,10 @@ class Runtime:
         self._background.add(asyncio.get_running_loop().create_task(say()))
 
     async def aclose(self) -> None:
+        if self._stop_sync is not None:
+            self._stop_sync()
+        if self.sync_jobs is not None:
+            await self.sync_jobs.drain()
         if self.gpio is not None:
             self.gpio.close()
         if self.watchdog is not None:
@@ -179,13 +209,17 @@ async def build_runtime(
         simulated.append("LLM (no SAM_GROQ_API_KEY: grammar only)")
 
     dialog = DialogManager(HistoryStore(sessions), llm, settings.dialog, clock=clock)
+    library = LibraryResolver.in_data_dir(sessions, settings.data.dir)
+    sync = LibrarySyncService(sessions, library_sources(platforms), clock,
+                              data_dir=settings.data.dir, listeners=[library.invalidate])
     actions = MusicActionService(platforms, cache, DeviceStateStore(sessions),
-                                 settings.music.default_platform)
+                                 settings.music.default_platform, library=library)
     assistant = Assistant(dialog, actions, clock=clock)
     bus = EventBus(clock)
     watchdog = PlayerWatchdog(player, bus) if hasattr(player, "restart") else None
     pipeline, listener = build_voice(settings, assistant, actions, cache, bus, simulated,
-                                     clock=clock, stt=stt, sink=sink, wake=wake)
+                                     clock=clock, stt=stt, sink=sink, wake=wake,
+                                     library=library)
     gpio = build_gpio(gpio_config(settings), actions, listener, bus)
     if gpio.simulated:
         simulated.append("GPIO (virtual pins, pressable on the page)")
@@ -193,4 +227,5 @@ async def build_runtime(
     return Runtime(settings=settings, engine=engine, sessions=sessions, tokens=tokens,
                    cipher=cipher, cache=cache, platforms=platforms, player=player, llm=llm,
                    assistant=assistant, bus=bus, pipeline=pipeline, listener=listener,
-                   watchdog=watchdog, gpio=gpio, simulated=simulated)
+                   watchdog=watchdog, gpio=gpio, library=library, sync=sync,
+                   simulated=simulated)

@@ -331,6 +331,13 @@ def cmd_say(settings: Settings, args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- operations
 
 
+def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    from .sync.cli import run_sync_command
+
+    _setup_logging("WARNING" if settings.log.level != "DEBUG" else "DEBUG")
+    return run_sync_command(settings, args.platform, stderr_is_tty=sys.stderr.isatty())
+
+
 def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     from .ops import OpsError, status_report
 
@@ -422,6 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("text", nargs="+")
     say.add_argument("--out", metavar="FILE.wav", help="write a WAV instead of playing it")
 
+    sync = sub.add_parser("sync", help="copy your liked songs and playlists to the device now")
+    sync.add_argument("--platform", choices=["spotify", "soundcloud"],
+                      help="only this platform (default: every paired one)")
     sub.add_parser("status", help="accounts, last sync, caches, device state, recent turns")
     doctor = sub.add_parser("doctor", help="check audio, keys, services, disk, permissions")
     doctor.add_argument("--tone", action="store_true", help="play a test tone")
@@ -433,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"run": cmd_run, "chat": cmd_chat, "pair": cmd_pair, "listen": cmd_listen,
             "say": cmd_say, "status": cmd_status, "doctor": cmd_doctor, "forget": cmd_forget,
-            "reset": cmd_reset}
+            "reset": cmd_reset, "sync": cmd_sync}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -189,6 +189,21 @@ class GpioSettings(_Section):
         return value
 
 
+class SyncSettings(_Section):
+    enabled: bool = True
+    """Sync paired libraries in the background while ``sam-edge run`` runs."""
+    interval_hours: float = Field(6.0, gt=0, le=168)
+    """A platform last synced longer ago than this is synced at the next check."""
+    check_minutes: int = Field(15, ge=1, le=60)
+
+    @field_validator("check_minutes")
+    @classmethod
+    def _divides_an_hour(cls, value: int) -> int:
+        if 60 % value:
+            raise ValueError("must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)")
+        return value
+
+
 class VoiceSettings(_Section):
     max_upload_mb: float = Field(10.0, gt=0, le=100)
     max_upload_seconds: float = Field(30.0, gt=0, le=600)
@@ -240,6 +255,7 @@ class Settings(_Section):
     porcupine: PorcupineSettings = PorcupineSettings()
     voice: VoiceSettings = VoiceSettings()
     gpio: GpioSettings = GpioSettings()
+    sync: SyncSettings = SyncSettings()
     cache: CacheSettings = CacheSettings()
     dialog: DialogSettings = DialogSettings()
     player: PlayerSettings = PlayerSettings()

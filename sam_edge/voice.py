@@ -32,6 +32,7 @@ from .speech.earcons import earcon
 from .speech.factory import build_stt, build_tts
 from .speech.simulated import DEMO_WAV, KnownTranscript
 from .speech.stt import SpeechToText
+from .sync.resolve import LibraryResolver
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,8 @@ def _microphone(settings: Settings, simulated: list[str]):  # type: ignore[no-un
 def build_voice(settings: Settings, assistant: Assistant, actions: MusicActionService,
                 cache: SearchCache, bus: EventBus, simulated: list[str], *, clock: Clock,
                 stt: SpeechToText | None = None, sink: AudioSink | None = None,
-                wake: WakeEngine | None = None) -> tuple[VoicePipeline, ListenLoop]:
+                wake: WakeEngine | None = None,
+                library: LibraryResolver | None = None) -> tuple[VoicePipeline, ListenLoop]:
     if stt is None:
         stt, reason = build_stt(settings)
         if stt is not None and reason:
@@ -102,7 +104,11 @@ def build_voice(settings: Settings, assistant: Assistant, actions: MusicActionSe
     live = _microphone(settings, simulated)
 
     async def hints() -> list[str]:
-        return await cache.store.recent_titles()
+        # Recent requests first, then the user's own library (liked first).
+        titles = await cache.store.recent_titles()
+        if library is not None:
+            titles += await library.titles(limit=200)
+        return titles
 
     pipeline = VoicePipeline(assistant, stt, tts, sink, bus,
                              ducker=Ducker(actions, settings.listen.duck_volume),

@@ -309,3 +309,30 @@ def test_pair_soundcloud_without_client_id_exits_2(env: dict[str, str]) -> None:
     done = sam(env, "pair", "soundcloud")
     assert done.returncode == 2
     assert "SAM_SOUNDCLOUD_CLIENT_ID" in done.stderr
+
+
+# ---------------------------------------------------------------- sync
+
+
+def test_sync_while_the_service_runs_then_resolve_from_the_library(
+        service: tuple[dict[str, str], FakeSpotify]) -> None:
+    env, fake = service
+    assert _pair_with(env, lambda u: u).returncode == 0
+    synced = sam(env, "sync")
+    assert synced.returncode == 0, synced.stderr
+    assert len(synced.stdout.splitlines()) == 1 and synced.stdout.startswith("spotify: ")
+    searches = len(fake.calls("GET", "/v1/search"))
+    body = json.loads(sam(env, "chat", "--json", "play nuvvu nenantu").stdout)
+    assert body["status"] == "ok", body
+    assert body["parameters"]["title"] == "Nuvvu Nenantu"
+    assert len(fake.calls("GET", "/v1/search")) == searches  # resolved on the device
+
+
+def test_sync_of_a_platform_that_is_not_paired_exits_1(env: dict[str, str],
+                                                       spotify: tuple[FakeSpotify, str]) -> None:
+    _, url = spotify
+    done = sam(with_spotify(env, url), "sync", "--platform", "spotify")
+    assert done.returncode == 1
+    assert "sam-edge pair spotify" in done.stderr
+    nothing = sam(env, "sync")
+    assert nothing.returncode == 0

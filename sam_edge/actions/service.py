@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..cache.layered import SearchCache
 from ..db.history import DeviceStateStore
@@ -18,6 +18,9 @@ from ..errors import NeedsPairing, NoDevice, NotFound, PlatformError
 from ..platforms.base import MusicPlatform, PlaybackState, Track
 from .platform_choice import PlatformChooser, label
 from .verify import Verifier
+
+if TYPE_CHECKING:
+    from ..sync.resolve import LibraryResolver
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +41,13 @@ class ActionResult:
 class MusicActionService:
     def __init__(self, platforms: Mapping[str, MusicPlatform], cache: SearchCache,
                  state: DeviceStateStore, default_platform: str = "auto", *,
-                 verifier: Verifier | None = None) -> None:
+                 verifier: Verifier | None = None,
+                 library: LibraryResolver | None = None) -> None:
         self.platforms = platforms
         self.cache = cache
         self.chooser = PlatformChooser(platforms, state, default_platform)
         self.verifier = verifier or Verifier()
+        self.library = library
 
     async def now_playing(self) -> PlaybackState | None:
         name = await self.chooser.choose()
@@ -78,6 +83,12 @@ class MusicActionService:
         query = params.get("query", "")
         artist = params.get("artist")
         kind = params.get("kind", "track")
+        if self.library is not None and kind in ("track", "playlist"):
+            # The user's own synced library answers without a network round trip.
+            found = await self.library.find(query, artist=artist, platform=adapter.name,
+                                            kind=kind)
+            if found is not None:
+                return found, "library"
 
         async def fetch() -> Track | None:
             found = await adapter.search(query, artist=artist, kind=kind, limit=5)

@@ -42,6 +42,8 @@ _STATE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the phrase cache", ("phrases",)),
     ("pending pairings", ("pairing",)),
     ("run-time files", ("run", "sync.lock")),
+    ("the sync schedule", ("huey.sqlite3", "huey.sqlite3-wal", "huey.sqlite3-shm",
+                           "library.stamp")),
     ("stored transcripts", LAST_TURN_FILES),
 )
 

@@ -185,6 +185,9 @@ async def finish_pairing(request: Request, platform: str, redirect_url: str) -> 
             _unbind(pairing, platform)
         return result_page(failed, exc.message, ok=False, status=400)
     _unbind(pairing, platform)
+    sync_soon = getattr(request.app.state.runtime, "sync_soon", None)
+    if sync_soon is not None:
+        sync_soon(platform)
     name = tokens.display_name or tokens.account_id or "your account"
     return result_page(f"{info.title} paired", f"{info.title} paired as {name}.", ok=True)
 
