@@ -32,7 +32,7 @@ def _setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "httpcore", "urllib3", "alembic", "groq"):
+    for noisy in ("httpx", "httpcore", "urllib3", "alembic", "groq", "huey"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     # spotipy logs every HTTP error at ERROR, even the 401 that a refresh then fixes; the
     # adapter reports what really failed.
