@@ -4,6 +4,8 @@
 #   ./install.sh --dev                  plus the test tools
 #   sudo ./install.sh --system          install as a service on this device (docs/deploy.md)
 #   sudo ./install.sh --system --no-start   the same, without touching systemctl
+#   sudo ./install.sh --uninstall       remove the service; keep config, accounts and library
+#   sudo ./install.sh --uninstall --purge   remove those too (never the music folder)
 # Safe to run again: it only does what is missing.
 set -euo pipefail
 
@@ -12,22 +14,38 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 DEV=0
 SYSTEM=0
 START=1
+UNINSTALL=0
+PURGE=0
 for arg in "$@"; do
     case "$arg" in
         --dev) DEV=1 ;;
         --system) SYSTEM=1 ;;
         --no-start) START=0 ;;
+        --uninstall) UNINSTALL=1 ;;
+        --purge) PURGE=1 ;;
         -h|--help)
-            sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
             exit 0 ;;
         *) echo "install.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
     esac
 done
+if [ "$PURGE" -eq 1 ] && [ "$UNINSTALL" -eq 0 ]; then
+    echo "install.sh: --purge goes with --uninstall" >&2
+    exit 2
+fi
+if [ "$UNINSTALL" -eq 1 ] && { [ "$SYSTEM" -eq 1 ] || [ "$DEV" -eq 1 ]; }; then
+    echo "install.sh: --uninstall cannot be combined with --system or --dev" >&2
+    exit 2
+fi
+if [ "$UNINSTALL" -eq 1 ] && [ "$(id -u)" -ne 0 ]; then
+    echo "install.sh: --uninstall removes a service and must run as root" >&2
+    exit 1
+fi
 if [ "$SYSTEM" -eq 1 ] && [ "$DEV" -eq 1 ]; then
     echo "install.sh: --dev is for a checkout, not for --system" >&2
     exit 2
 fi
-if [ "$SYSTEM" -eq 0 ] && [ "$START" -eq 0 ]; then
+if [ "$SYSTEM" -eq 0 ] && [ "$UNINSTALL" -eq 0 ] && [ "$START" -eq 0 ]; then
     echo "install.sh: --no-start only applies to --system" >&2
     exit 2
 fi
@@ -325,6 +343,38 @@ $(pairing_urls "$port")
   Optional daily catch-up sync: sudo systemctl enable --now sam-edge-sync.timer
 DONE
 }
+
+uninstall_system() {
+    if [ "$START" -eq 1 ] && [ -d /run/systemd/system ]; then
+        say "stopping and disabling the units"
+        systemctl disable --now --quiet "${UNITS[@]}" 2>/dev/null || true
+    fi
+    local unit
+    for unit in "${UNITS[@]}"; do
+        rm -f "$UNIT_DIR/$unit"
+    done
+    if [ "$START" -eq 1 ] && [ -d /run/systemd/system ]; then
+        systemctl daemon-reload
+    fi
+    rm -rf "$PREFIX"
+    rm -f "$BIN_DIR/sam-edge" "${SAM_UDEV_RULE:-/etc/udev/rules.d/60-sam-edge-gpio.rules}"
+    if [ "$PURGE" -eq 1 ]; then
+        say "purging config, keys, accounts, library and caches"
+        rm -rf "$ETC" "$STATE" "${SAM_CACHE:-/var/cache/sam-edge}"
+        if getent passwd "$SVC_USER" >/dev/null; then
+            userdel "$SVC_USER" 2>/dev/null || say "could not remove the user $SVC_USER"
+        fi
+        say "removed SAM Edge and its data (the music folder $MUSIC was left alone)"
+    else
+        say "removed SAM Edge; kept $ETC (config, keys) and $STATE (accounts, library)"
+        say "remove those too with: sudo ./install.sh --uninstall --purge"
+    fi
+}
+
+if [ "$UNINSTALL" -eq 1 ]; then
+    uninstall_system
+    exit 0
+fi
 
 if [ "$SYSTEM" -eq 1 ]; then
     install_system

@@ -298,7 +298,7 @@ async def _say(settings: Settings, text: str, out: Path | None) -> int:
     from .audio.format import pcm_to_wav
     from .speech.factory import build_tts
 
-    tts = build_tts(settings, settings.data.dir / "phrases")
+    tts = build_tts(settings, settings.phrase_cache_dir)
     try:
         if out is not None:
             pcm = b"".join([chunk async for chunk in tts.stream(text)])

@@ -210,6 +210,9 @@ class VoiceSettings(_Section):
 
 
 class CacheSettings(_Section):
+    dir: str = ""
+    """Where the caches live (a systemd ``CacheDirectory``); empty = inside the data dir.
+    Everything in it can be thrown away."""
     hot_ttl_s: float = Field(3600.0, gt=0)
     """Tier 1 (diskcache) time to live."""
     persistent_ttl_days: float = Field(30.0, gt=0)
@@ -281,7 +284,17 @@ class Settings(_Section):
 
     @property
     def cache_dir(self) -> Path:
+        """Tier 1 of the search cache (diskcache)."""
+        if self.cache.dir:
+            return Path(self.cache.dir).expanduser() / "search"
         return self.data.dir / "cache"
+
+    @property
+    def phrase_cache_dir(self) -> Path:
+        """Spoken replies said before."""
+        if self.cache.dir:
+            return Path(self.cache.dir).expanduser() / "phrases"
+        return self.data.dir / "phrases"
 
     @property
     def service_url(self) -> str:

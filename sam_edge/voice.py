@@ -93,7 +93,7 @@ def build_voice(settings: Settings, assistant: Assistant, actions: MusicActionSe
         if stt is None:
             simulated.append("speech-to-text (no SAM_GROQ_API_KEY: uploads get 503, the talk "
                              "button uses the demo request's known transcript)")
-    tts = build_tts(settings, settings.data.dir / "phrases", clock=clock)
+    tts = build_tts(settings, settings.phrase_cache_dir, clock=clock)
     if getattr(tts, "simulated", ""):
         simulated.append(tts.simulated)
     sink = sink or _sink(settings, simulated)

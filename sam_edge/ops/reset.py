@@ -137,6 +137,10 @@ def reset(settings: Settings, *, config: Path | None = None) -> str:
         paths = [data / name for name in names if data.resolve() / name not in kept]
         if any([_remove(p) for p in paths]):
             done.append(what)
+    if settings.cache.dir:  # caches kept outside the data dir (systemd CacheDirectory)
+        outside = [settings.cache_dir, settings.phrase_cache_dir]
+        if any([_remove(p) for p in outside]):
+            done.append(f"the caches in {settings.cache.dir}")
     others = sorted(p.name for p in data.iterdir() if p.resolve() not in kept)
     lines = [f"Reset {data}: removed {', '.join(done)}." if done
              else f"Nothing to reset in {data}."]

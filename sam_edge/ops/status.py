@@ -156,7 +156,7 @@ async def _gather(settings: Settings, now: float) -> dict[str, list[str]]:
             out["turns"] = await _recent_turns(sessions, present, now)
     out["cache"] = [
         _diskcache_line("hot cache", settings.cache_dir),
-        _diskcache_line("phrase cache", settings.data.dir / "phrases"),
+        _diskcache_line("phrase cache", settings.phrase_cache_dir),
         f"search_cache: {search_rows if search_rows is not None else 0} rows",
     ]
     return out

@@ -36,7 +36,7 @@ def build_tts(settings: Settings, cache_dir: Path, *, clock: Clock | None = None
     """ElevenLabs when a key is set, espeak-ng when installed; ``.simulated`` says what is missing.
 
     ``cache_dir`` is the phrase cache's own directory (not the search cache's), e.g.
-    ``settings.data.dir / "phrases"``.
+    ``settings.phrase_cache_dir``.
     """
     primary = ElevenLabsTTS(settings.elevenlabs) if settings.elevenlabs.api_key else None
     fallback = EspeakTTS() if EspeakTTS.available(ESPEAK_BINARY) else None

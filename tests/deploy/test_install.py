@@ -117,6 +117,39 @@ def test_system_install_twice(target: tuple[Path, dict[str, str]]) -> None:
     assert "creating" not in second.stderr  # the user, group and venv were already there
 
 
+@needs_root_debian
+def test_uninstall_keeps_the_users_data_and_purge_removes_it(
+        target: tuple[Path, dict[str, str]]) -> None:
+    root, env = target
+    env = {**env, "SAM_CACHE": str(root / "cache"),
+           "SAM_UDEV_RULE": str(root / "udev" / "60-sam-edge-gpio.rules")}
+    assert run_install(env, "--system", "--no-start").returncode == 0
+    (root / "state" / "sam-edge.sqlite3").write_bytes(b"accounts and library")
+    (root / "cache").mkdir()
+
+    removed = run_install(env, "--uninstall", "--no-start")
+
+    assert removed.returncode == 0, removed.stderr
+    assert not (root / "opt").exists() and not (root / "bin" / "sam-edge").exists()
+    assert not any((root / "units").iterdir())
+    assert (root / "etc" / "config.toml").exists() and (root / "etc" / "secrets.env").exists()
+    assert (root / "state" / "sam-edge.sqlite3").exists()
+    assert _user_exists(env["SAM_USER"])
+
+    purged = run_install(env, "--uninstall", "--purge", "--no-start")
+
+    assert purged.returncode == 0, purged.stderr
+    assert not (root / "etc").exists() and not (root / "state").exists()
+    assert not (root / "cache").exists()
+    assert not _user_exists(env["SAM_USER"])
+    assert (root / "music").exists()  # never the music folder
+
+
+def test_purge_needs_uninstall() -> None:
+    done = run_install({"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, "--purge")
+    assert done.returncode == 2 and "--uninstall" in done.stderr
+
+
 def test_system_install_refuses_without_root() -> None:
     command = ["bash", str(ROOT / "install.sh"), "--system", "--no-start"]
     if os.geteuid() == 0:
