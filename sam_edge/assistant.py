@@ -70,7 +70,8 @@ class Assistant:
         return round((self._clock.monotonic() - start) * 1000, 3)
 
     async def handle_text(self, text: str, session_id: str = "default", *,
-                          before_action: BeforeAction | None = None) -> TurnResult:
+                          before_action: BeforeAction | None = None,
+                          log_turn: bool = True) -> TurnResult:
         """Understand ``text`` and act on it. ``before_action`` runs between the two (the voice
         pipeline restores ducked music there for volume commands)."""
         t0 = self._clock.monotonic()
@@ -106,7 +107,9 @@ class Assistant:
         self.dialog.remember(session_id, text, result.action, result.parameters,
                              result.response_text, result.status)
         timings["total"] = self._ms(t0)
-        log.info("turn %s status=%s source=%s cache=%s timings=%s", result.action,
+        # One line per turn: a voice turn logs its own, with every stage in it.
+        log.log(logging.INFO if log_turn else logging.DEBUG,
+                "turn %s status=%s source=%s cache=%s timings=%s", result.action,
                  result.status, result.source or "-", result.cache_tier or "-",
                  " ".join(f"{k}={v:.1f}" for k, v in timings.items()))
         return result

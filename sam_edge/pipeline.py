@@ -121,7 +121,8 @@ class VoicePipeline:
         self.bus.set_state(State.ERROR if result.turn.status == "error" else State.IDLE)
         self.last = {"transcript": result.transcript, **result.turn.to_dict(),
                      "reply_source": result.reply_source, "at": time.time()}
-        log.info("voice turn status=%s transcript=%r timings=%s", result.turn.status,
+        log.info("voice turn %s status=%s source=%s transcript=%r timings=%s",
+                 result.turn.action, result.turn.status, result.turn.source or "-",
                  result.transcript[:80],
                  " ".join(f"{k}={v:.0f}" for k, v in result.turn.timings_ms.items()))
         return result
@@ -148,7 +149,8 @@ class VoicePipeline:
             return VoiceResult("", _no_speech(transcript.rejected_reason or "no words"))
         timer.start("dialog", EventType.DIALOG_START)
         turn = await self.assistant.handle_text(transcript.text.strip(), session_id,
-                                                before_action=self._before_action)
+                                                before_action=self._before_action,
+                                                log_turn=False)
         timer.end("dialog", EventType.DIALOG_END, action=turn.action, status=turn.status)
         return await self._reply(VoiceResult(transcript.text.strip(), turn), play, collect,
                                  timer)
