@@ -101,6 +101,11 @@ class SoundCloudAdapter:
         me = await self._api.get_json("/me")
         return str(me.get("urn") or ""), str(me.get("username") or "")
 
+    async def api_get(self, path_or_url: str, params: dict[str, Any] | None = None) -> Any:
+        """The JSON answer to ``GET path_or_url``: an API path or an absolute API URL (such as
+        a ``next_href``), signed in, refreshed and retried like every other call."""
+        return await self._api.get_json(path_or_url, params)
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
