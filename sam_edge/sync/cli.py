@@ -52,8 +52,9 @@ def _not_set_up(settings: Settings, platform: str | None) -> str | None:
     if platform == "spotify" and not settings.spotify.client_id:
         return ("Spotify is not set up: set SAM_SPOTIFY_CLIENT_ID (see README: create your "
                 "own Spotify app)")
-    if platform not in (None, "spotify"):
-        return f"syncing the {platform} library is not supported yet"
+    if platform == "soundcloud" and not settings.soundcloud.client_id:
+        return ("SoundCloud is not set up: set SAM_SOUNDCLOUD_CLIENT_ID and "
+                "SAM_SOUNDCLOUD_CLIENT_SECRET")
     return None
 
 
@@ -75,6 +76,13 @@ async def _sync(settings: Settings, platform: str | None, show_progress: bool) -
             from ..platforms.spotify import SpotifyAdapter
 
             adapters.append(SpotifyAdapter(settings.spotify, tokens))
+        if settings.soundcloud.client_id:
+            from ..platforms.soundcloud import SoundCloudAdapter
+            from ..player.mpv import MpvPlayer
+
+            # The player is never started: a sync only reads the library.
+            player = MpvPlayer(settings.player, data_dir / "run")
+            adapters.append(SoundCloudAdapter(settings.soundcloud, tokens, player))
         service = LibrarySyncService(sessions, library_sources({a.name: a for a in adapters}),
                                      data_dir=data_dir)
         if platform is None and not await service.paired():
