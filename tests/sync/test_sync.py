@@ -299,4 +299,3 @@ def test_sam_edge_sync_when_nothing_or_not_that_is_paired(
     assert out == "" and err == "sam-edge: Spotify is not paired. Run: sam-edge pair spotify\n"
     assert run_sync_command(cfg, "soundcloud", stderr_is_tty=False) == 1
     assert "SAM_SOUNDCLOUD_CLIENT_ID" in capsys.readouterr().err
-    assert "not supported yet" in capsys.readouterr().err
