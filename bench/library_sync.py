@@ -1,0 +1,236 @@
+"""A full library sync of 10,000 liked tracks and 50 playlists against the fake Spotify, with a
+fixed latency per request, then finding library songs locally.
+
+Prints the sync's wall time, the requests it made, the floor those requests set (requests ×
+latency ÷ the requests in flight at once, measured at the fake) and total ÷ floor; the time spent
+inside the fake and SAM's own time; the peak RSS of the syncing process (a separate ``python``
+that runs the ``sam-edge sync`` code, so the figure is the sync's own) against its RSS just
+before the sync; and ``LibraryResolver.find`` p50/p95 over title lookups against a plain dict
+lookup (the baseline).
+
+    .venv/bin/python bench/library_sync.py [--liked 10000] [--playlists 50] [--latency-ms 50]
+                                           [--lookups 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def proc_status(field: str) -> int:
+    """A ``/proc/self/status`` figure in KiB (``VmRSS``, ``VmHWM``)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def sync_env(data: Path, url: str, client_id: str) -> dict[str, str]:
+    return {"SAM_DATA_DIR": str(data), "SAM_MUSIC_DIR": str(data / "music"),
+            "SAM_CONFIG": str(data / "absent.toml"), "SAM_LOG_LEVEL": "WARNING",
+            "SAM_SPOTIFY_CLIENT_ID": client_id, "SAM_SPOTIFY_API_URL": f"{url}/v1",
+            "SAM_SPOTIFY_ACCOUNTS_URL": url, "SAM_SPOTIFY_TIMEOUT_S": "30"}
+
+
+# ---- the syncing process ----------------------------------------------------------------------
+
+
+def child() -> None:
+    """Run ``sam-edge sync``'s code in this process; print one JSON line of figures."""
+    import logging
+
+    # What the sync imports, loaded before the "before" figure so the peak is the sync's work.
+    import sam_edge.db.accounts
+    import sam_edge.db.engine
+    import sam_edge.platforms.spotify
+    import sam_edge.sync.service
+    import sam_edge.sync.sources  # noqa: F401
+    from sam_edge.settings import load_settings
+    from sam_edge.sync.cli import run_sync_command
+
+    logging.basicConfig(level=logging.WARNING)
+    settings = load_settings()
+    before_rss, before_hwm = proc_status("VmRSS"), proc_status("VmHWM")
+    t0 = time.perf_counter()
+    code = run_sync_command(settings, "spotify", stderr_is_tty=False)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"code": code, "seconds": seconds, "before_rss": before_rss,
+                      "before_hwm": before_hwm, "peak": proc_status("VmHWM")}), flush=True)
+
+
+# ---- the benchmark ----------------------------------------------------------------------------
+
+
+class Meter:
+    """ASGI middleware around the fake: requests in flight at once and time spent inside."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+        self.in_flight = 0
+        self.peak = 0
+        self.inside_s = 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        t0 = time.perf_counter()
+        try:
+            await self._app(scope, receive, send)
+        finally:
+            self.inside_s += time.perf_counter() - t0
+            self.in_flight -= 1
+
+
+async def pair_data_dir(database: Path, data: Path, fake: Any) -> None:
+    """A migrated database in ``data`` signed in to ``fake``, as ``sam-edge pair`` leaves it."""
+    from sam_edge.db.accounts import DbTokenStore
+    from sam_edge.db.engine import make_engine, make_sessionmaker, migrate
+    from sam_edge.db.secrets import Cipher
+    from tests.sync.conftest import pair
+
+    data.mkdir(parents=True, exist_ok=True)
+    migrate(database)
+    engine = make_engine(database)
+    tokens = DbTokenStore.in_data_dir(make_sessionmaker(engine), Cipher.from_data_dir(data), data)
+    await pair(tokens, fake)
+    await engine.dispose()
+
+
+async def lookups(database: Path, data: Path, titles: list[tuple[str, str]],
+                  ) -> dict[str, Any]:
+    """Time ``LibraryResolver.find`` for each (title, uri) and a dict lookup for the same."""
+    from sam_edge.cache.normalize import normalize_query
+    from sam_edge.db.engine import make_engine, make_sessionmaker
+    from sam_edge.sync.resolve import LibraryResolver
+
+    engine = make_engine(database)
+    resolver = LibraryResolver.in_data_dir(make_sessionmaker(engine), data)
+    t0 = time.perf_counter()
+    await resolver.find("warm up the index")
+    load_ms = (time.perf_counter() - t0) * 1000
+    found = 0
+    find_ms: list[float] = []
+    for title, uri in titles:
+        t0 = time.perf_counter()
+        track = await resolver.find(title)
+        find_ms.append((time.perf_counter() - t0) * 1000)
+        found += track is not None and track.uri == uri
+    await engine.dispose()
+    plain = dict(titles)
+    normalized = {normalize_query(title): uri for title, uri in titles}
+    dict_ms: list[float] = []
+    norm_ms: list[float] = []
+    for title, uri in titles:
+        t0 = time.perf_counter()
+        hit = plain[title]
+        dict_ms.append((time.perf_counter() - t0) * 1000)
+        assert hit == uri
+        t0 = time.perf_counter()
+        normalized[normalize_query(title)]
+        norm_ms.append((time.perf_counter() - t0) * 1000)
+    return {"load_ms": load_ms, "find": find_ms, "dict": dict_ms, "norm": norm_ms,
+            "found": found}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--liked", type=int, default=10_000)
+    parser.add_argument("--playlists", type=int, default=50)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--lookups", type=int, default=1000)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child()
+        return
+
+    from sam_edge.settings import load_settings
+    from tests.fakes.server import serve
+    from tests.fakes.spotify import CLIENT_ID
+    from tests.sync.test_sync_at_scale import big_library
+
+    fake = big_library(args.liked, args.playlists)
+    items = sum(len(p.tracks) for p in fake.playlists)
+    meter = Meter(fake.app)
+    with tempfile.TemporaryDirectory() as tmp, serve(meter) as url:
+        data = Path(tmp) / "data"
+        chosen = sync_env(data, url, CLIENT_ID)
+        database = load_settings(None, chosen).database_path
+        asyncio.run(pair_data_dir(database, data, fake))
+        fake.latency_s = args.latency_ms / 1000
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SAM_")}
+        done = subprocess.run([sys.executable, __file__, "--child"], env={**env, **chosen},
+                              cwd=ROOT, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            sys.exit(f"the sync process failed:\n{done.stdout}{done.stderr}")
+        summary_line, figures_line = done.stdout.strip().splitlines()[-2:]
+        sync = json.loads(figures_line)
+        if sync["code"] != 0:
+            sys.exit(f"the sync failed:\n{done.stdout}{done.stderr}")
+        requests = len(fake.requests)
+        fake.latency_s = 0.0
+        rng = random.Random(1)
+        sample = [(t.name, t.uri) for t in rng.sample(fake.tracks, min(args.lookups,
+                                                                       len(fake.tracks)))]
+        found = asyncio.run(lookups(database, data, sample))
+
+    latency_s = args.latency_ms / 1000
+    concurrency = meter.peak
+    floor = requests * latency_s / concurrency
+    total = float(sync["seconds"])
+    own = total - meter.inside_s
+    find, plain, norm = found["find"], found["dict"], found["norm"]
+    print(f"library sync ({args.liked} liked, {args.playlists} playlists with {items} items, "
+          f"{args.latency_ms:g} ms per Spotify request)")
+    print(f"  {summary_line}")
+    print(f"  full sync               {total:8.2f} s")
+    print(f"  requests                {requests:8d}     (at most {concurrency} in flight)")
+    print(f"  floor                   {floor:8.2f} s   (requests x latency / {concurrency})")
+    print(f"  total / floor           {total / floor:8.3f}x")
+    print(f"  inside the fake         {meter.inside_s:8.2f} s   SAM's own time {own:.2f} s "
+          f"({own / requests * 1000:.1f} ms per request)")
+    print(f"  sync process RSS        before {sync['before_rss'] / 1024:6.1f} MiB   "
+          f"peak {sync['peak'] / 1024:6.1f} MiB   "
+          f"(+{(sync['peak'] - sync['before_hwm']) / 1024:.1f} MiB during the sync, "
+          f"peak / before {sync['peak'] / sync['before_rss']:.2f}x)")
+    print(f"library lookup ({len(find)} titles, {len(fake.tracks)} tracks in the library)")
+    print(f"  index load (first find) {found['load_ms']:8.1f} ms")
+    print(f"  LibraryResolver.find    p50 {pct(find, .5):7.3f} ms   p95 {pct(find, .95):7.3f} ms"
+          f"   ({found['found']}/{len(find)} found the right track)")
+    print(f"  dict lookup             p50 {pct(plain, .5):7.4f} ms   p95 {pct(plain, .95):7.4f} ms")
+    print(f"  normalize + dict lookup p50 {pct(norm, .5):7.4f} ms   p95 {pct(norm, .95):7.4f} ms")
+    print(f"  find / dict             {pct(find, .5) / pct(plain, .5):8.0f}x   "
+          f"find / normalize + dict {pct(find, .5) / pct(norm, .5):.0f}x")
+
+
+if __name__ == "__main__":
+    main()
