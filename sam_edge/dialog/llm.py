@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import DialogError
+from ..groq_client import error_code, make_client
 from ..settings import GroqSettings
 from .intents import Action, Intent, clean_parameters
 
 if TYPE_CHECKING:
-    import httpx
     from groq import AsyncGroq
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
 MAX_COMPLETION_TOKENS = 512
 """Reasoning models spend part of this on thinking; the JSON itself is ~60 tokens."""
-MAX_RATE_LIMIT_WAIT_S = 1.0
-"""A 429 asking for a longer wait fails at once: nobody waits that long for a spoken reply."""
 
 SYSTEM_PROMPT = """\
 You are SAM, a voice assistant for music. Turn the user's words into one JSON object:
@@ -110,18 +108,6 @@ def parse_intent(content: str | None) -> Intent | None:
     )
 
 
-async def _refuse_long_rate_limit_waits(response: httpx.Response) -> None:
-    # The SDK would sleep for up to 60 s on a 429 before its retry; tell it not to retry instead.
-    if response.status_code != 429:
-        return
-    try:
-        wait = float(response.headers.get("retry-after", "0"))
-    except ValueError:
-        wait = MAX_RATE_LIMIT_WAIT_S + 1
-    if wait > MAX_RATE_LIMIT_WAIT_S:
-        response.headers["x-should-retry"] = "false"
-
-
 class GroqIntentClient:
     """:class:`IntentLLM` backed by Groq's chat completions (``response_format`` json_object)."""
 
@@ -131,18 +117,7 @@ class GroqIntentClient:
         self._settings = settings
         self._model = settings.chat_model
         self._groq = groq
-        self._client: AsyncGroq = groq.AsyncGroq(
-            # Explicit key and base URL: GROQ_API_KEY / GROQ_BASE_URL must never take effect.
-            api_key=settings.api_key,
-            base_url=settings.base_url,
-            timeout=settings.timeout_s,
-            max_retries=1,
-            # Overrides an Authorization header smuggled in through GROQ_CUSTOM_HEADERS.
-            default_headers={"Authorization": f"Bearer {settings.api_key}"},
-            http_client=groq.DefaultAsyncHttpxClient(
-                event_hooks={"response": [_refuse_long_rate_limit_waits]}
-            ),
-        )
+        self._client: AsyncGroq = make_client(settings)
         self._no_retry: AsyncGroq = self._client.with_options(max_retries=0)
 
     def __repr__(self) -> str:
@@ -185,7 +160,7 @@ class GroqIntentClient:
             )
             completion = await raw.parse()
         except groq.BadRequestError as err:
-            if _error_code(err) == "json_validate_failed":
+            if error_code(err) == "json_validate_failed":
                 return "", 0
             raise self._unavailable(err) from err
         except groq.APIError as err:
@@ -195,7 +170,7 @@ class GroqIntentClient:
 
     def _unavailable(self, err: Exception) -> LLMUnavailable:
         groq, model = self._groq, self._model
-        code = _error_code(err)
+        code = error_code(err)
         log.warning("Groq chat request failed: %s (%s)", type(err).__name__, code or "no code")
         if isinstance(err, groq.AuthenticationError | groq.PermissionDeniedError):
             return LLMUnavailable("The Groq API key was refused.")
@@ -214,9 +189,3 @@ class GroqIntentClient:
             )
         return LLMUnavailable("The language model is not reachable right now.")
 
-
-def _error_code(err: Exception) -> str | None:
-    body = getattr(err, "body", None)
-    error = body.get("error", body) if isinstance(body, dict) else None
-    code = error.get("code") if isinstance(error, dict) else None
-    return code if isinstance(code, str) else None

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 from urllib.parse import quote, unquote, urlparse
 
 from ..errors import NotFound, PlatformError
@@ -25,20 +24,11 @@ from ..player.base import Player
 from ..settings import MusicSettings
 from .base import PlaybackState, Track
 from .local_index import LocalAlbum, LocalLibrary, LocalTrack
+from .on_device import OnDeviceControls
 
 TRACK_PREFIX = "local:track:"
 ALBUM_PREFIX = "local:album:"
 ARTIST_PREFIX = "local:artist:"
-REPEAT_STATES = ("track", "context", "off")
-
-
-@runtime_checkable
-class QueueModes(Protocol):
-    """Optional player methods (``MpvPlayer`` and ``RecordingPlayer`` have them)."""
-
-    async def shuffle(self, state: bool) -> None: ...
-
-    async def repeat(self, state: str) -> None: ...
 
 
 def track_uri(track: LocalTrack) -> str:
@@ -65,7 +55,7 @@ def to_album(album: LocalAlbum) -> Track:
                  kind="album", album=album.name, duration_ms=total)
 
 
-class LocalAdapter:
+class LocalAdapter(OnDeviceControls):
     """Searches the music folder and plays it through a local :class:`Player`.
 
     The player belongs to whoever created it: :meth:`aclose` leaves it running.
@@ -122,38 +112,6 @@ class LocalAdapter:
         self._rng.shuffle(tracks)
         await self._player.play([str(t.path) for t in tracks], 0)
         return to_track(tracks[0])
-
-    async def pause(self) -> None:
-        await self._player.pause()
-
-    async def resume(self) -> None:
-        await self._player.resume()
-
-    async def next(self) -> None:
-        await self._player.next()
-
-    async def previous(self) -> None:
-        await self._player.previous()
-
-    async def get_volume(self) -> int | None:
-        return (await self._player.state()).volume
-
-    async def set_volume(self, level: int) -> None:
-        await self._player.set_volume(level)
-
-    async def shuffle(self, state: bool) -> None:
-        if not isinstance(self._player, QueueModes):
-            raise PlatformError("This player cannot shuffle.", code="unsupported")
-        await self._player.shuffle(bool(state))
-
-    async def repeat(self, state: str) -> None:
-        if state not in REPEAT_STATES:
-            raise PlatformError(
-                f"Repeat can be track, context or off, not {state}.", code="invalid_state"
-            )
-        if not isinstance(self._player, QueueModes):
-            raise PlatformError("This player cannot repeat.", code="unsupported")
-        await self._player.repeat(state)
 
     async def queue(self, item: Track) -> None:
         for track in await self._resolve(item):

@@ -28,7 +28,7 @@ from ..errors import NotFound, PlatformError
 from ..player.base import Player
 from ..settings import SoundCloudSettings
 from .base import PlaybackState, Track
-from .local import REPEAT_STATES, QueueModes
+from .on_device import OnDeviceControls
 from .soundcloud_auth import PLATFORM, SoundCloudClient
 from .tokens import TokenStore
 
@@ -74,7 +74,7 @@ def _preview_only(track: Track) -> PlatformError:
                          code="preview_only")
 
 
-class SoundCloudAdapter:
+class SoundCloudAdapter(OnDeviceControls):
     """The :class:`~sam_edge.platforms.base.MusicPlatform` for SoundCloud (OAuth 2.1 paired).
 
     The player belongs to whoever created it: :meth:`aclose` leaves it running.
@@ -231,37 +231,6 @@ class SoundCloudAdapter:
         if not liked:
             return None
         return await self._start(liked, "")
-
-    async def pause(self) -> None:
-        await self._player.pause()
-
-    async def resume(self) -> None:
-        await self._player.resume()
-
-    async def next(self) -> None:
-        await self._player.next()
-
-    async def previous(self) -> None:
-        await self._player.previous()
-
-    async def get_volume(self) -> int | None:
-        return (await self._player.state()).volume
-
-    async def set_volume(self, level: int) -> None:
-        await self._player.set_volume(max(0, min(100, int(level))))
-
-    async def shuffle(self, state: bool) -> None:
-        if not isinstance(self._player, QueueModes):
-            raise PlatformError("This player cannot shuffle.", code="unsupported")
-        await self._player.shuffle(bool(state))
-
-    async def repeat(self, state: str) -> None:
-        state = state.strip().lower()
-        if state not in REPEAT_STATES:
-            raise PlatformError("Repeat can be track, context or off.", code="bad_request")
-        if not isinstance(self._player, QueueModes):
-            raise PlatformError("This player cannot repeat.", code="unsupported")
-        await self._player.repeat(state)
 
     async def queue(self, item: Track) -> None:
         resolved = await self._streams(await self._tracks_of(item))

@@ -20,18 +20,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..audio.format import Clip
 from ..errors import SamError
+from ..groq_client import error_code, make_client
 from ..settings import GroqSettings
 
 if TYPE_CHECKING:
-    import httpx
     from groq import AsyncGroq
 
 log = logging.getLogger(__name__)
 
 MAX_PROMPT_CHARS = 896
 """Groq's limit for the ``prompt`` field."""
-MAX_RATE_LIMIT_WAIT_S = 1.0
-"""A 429 asking for a longer wait fails at once: the user is waiting for an answer."""
 
 INSTRUCTION = (
     "Voice commands for a music player, in English mixed with Telugu, Hindi, Tamil and other "
@@ -140,25 +138,6 @@ def is_hallucination(segments: Sequence[Mapping[str, Any]], text: str) -> str | 
     return None
 
 
-async def _refuse_long_rate_limit_waits(response: httpx.Response) -> None:
-    # The SDK would sleep up to 60 s on a 429 before retrying; nobody waits that long to be heard.
-    if response.status_code != 429:
-        return
-    try:
-        wait = float(response.headers.get("retry-after", "0"))
-    except ValueError:
-        wait = MAX_RATE_LIMIT_WAIT_S + 1
-    if wait > MAX_RATE_LIMIT_WAIT_S:
-        response.headers["x-should-retry"] = "false"
-
-
-def _error_code(err: Exception) -> str | None:
-    body = getattr(err, "body", None)
-    error = body.get("error", body) if isinstance(body, dict) else None
-    code = error.get("code") if isinstance(error, dict) else None
-    return code if isinstance(code, str) else None
-
-
 class GroqSpeechToText:
     """:class:`SpeechToText` backed by Groq's ``audio/transcriptions`` (Whisper)."""
 
@@ -172,21 +151,7 @@ class GroqSpeechToText:
 
     def _ensure_client(self) -> AsyncGroq:
         if self._client is None:
-            import groq  # imported here: the SDK is heavy and text-only use never needs it
-
-            key = self._settings.api_key
-            self._client = groq.AsyncGroq(
-                # Explicit key and base URL: GROQ_API_KEY / GROQ_BASE_URL must never take effect.
-                api_key=key,
-                base_url=self._settings.base_url,
-                timeout=self._settings.timeout_s,
-                max_retries=1,
-                # Overrides an Authorization header smuggled in through GROQ_CUSTOM_HEADERS.
-                default_headers={"Authorization": f"Bearer {key}"},
-                http_client=groq.DefaultAsyncHttpxClient(
-                    event_hooks={"response": [_refuse_long_rate_limit_waits]}
-                ),
-            )
+            self._client = make_client(self._settings)
         return self._client
 
     async def transcribe(self, clip: Clip, *, hints: Sequence[str] = ()) -> Transcript:
@@ -228,7 +193,7 @@ class GroqSpeechToText:
     def _unavailable(self, err: Exception) -> SttUnavailable:
         import groq
 
-        code = _error_code(err)
+        code = error_code(err)
         log.warning("Groq transcription failed: %s (%s)", type(err).__name__, code or "no code")
         if isinstance(err, groq.AuthenticationError | groq.PermissionDeniedError):
             return SttUnavailable("The Groq API key was refused.")
