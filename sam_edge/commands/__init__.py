@@ -1,0 +1,1 @@
+"""The ``sam-edge`` subcommands, one module per group."""
