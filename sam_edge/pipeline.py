@@ -22,7 +22,7 @@ from .clock import Clock, SystemClock
 from .dialog.intents import Action, Intent
 from .errors import SamError
 from .events import EventBus, EventType, StageTimer, State
-from .listen.vad import WebRtcVad, voiced_ms
+from .listen.vad import WebRtcVad, speech_span
 from .speech.stt import SpeechToText, Transcript
 
 log = logging.getLogger(__name__)
@@ -131,14 +131,16 @@ class VoicePipeline:
                        timer: StageTimer, stt: SpeechToText | None) -> VoiceResult:
         self.bus.set_state(State.THINKING)
         vad = WebRtcVad(self._vad_mode)
-        voiced = voiced_ms(clip.pcm, vad)
+        voiced, speech = speech_span(clip.pcm, vad)
         if voiced < self._min_voiced_ms:
             return VoiceResult("", _no_speech(f"only {voiced} ms of speech"))
         if stt is None:
             raise SttMissing(NO_STT)
         timer.start("stt", EventType.STT_START)
         try:
-            transcript: Transcript = await stt.transcribe(clip, hints=await self._hint_list())
+            # Long silences cost upload time and invite Whisper's hallucinations.
+            transcript: Transcript = await stt.transcribe(Clip(speech, clip.sample_rate),
+                                                          hints=await self._hint_list())
         except SamError as exc:
             timer.end("stt", EventType.STT_END, ok=False)
             turn = TurnResult("CHAT", {}, exc.message, "error", {},

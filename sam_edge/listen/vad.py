@@ -53,6 +53,20 @@ def voiced_ms(pcm: bytes, vad: WebRtcVad | None = None) -> int:
     return sum(vad.frame_ms for frame in frames(pcm, vad.frame_bytes) if vad.is_speech(frame))
 
 
+def speech_span(pcm: bytes, vad: WebRtcVad | None = None, *,
+                pad_ms: int = 300) -> tuple[int, bytes]:
+    """Milliseconds of speech in ``pcm``, and ``pcm`` without the silence before the first and
+    after the last voiced frame (``pad_ms`` of it kept on each side): what is worth uploading."""
+    vad = vad or WebRtcVad()
+    chunks = frames(pcm, vad.frame_bytes)
+    voiced = [i for i, frame in enumerate(chunks) if vad.is_speech(frame)]
+    if not voiced:
+        return 0, b""
+    pad = pad_ms // vad.frame_ms
+    first, last = max(0, voiced[0] - pad), min(len(chunks), voiced[-1] + 1 + pad)
+    return len(voiced) * vad.frame_ms, b"".join(chunks[first:last])
+
+
 def has_enough_speech(pcm: bytes, min_ms: int = MIN_SPEECH_MS,
                       vad: WebRtcVad | None = None) -> bool:
     """Whether ``pcm`` holds at least ``min_ms`` of speech (checked before speech-to-text)."""

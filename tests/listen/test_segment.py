@@ -127,3 +127,16 @@ def test_vad_rates_and_frame_sizes_are_checked_up_front() -> None:
 def test_segment_refuses_mismatched_frame_sizes() -> None:
     with pytest.raises(ValueError, match="frames"):
         segment(bytes(FRAME_BYTES), Endpointer(), WebRtcVad(frame_ms=20))
+
+
+def test_speech_span_trims_the_silence_around_speech() -> None:
+    from sam_edge.audio.sources import read_wav_pcm
+    from sam_edge.listen.vad import WebRtcVad, speech_span
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    pcm = read_wav_pcm(data / "pause.wav")
+    voiced, speech = speech_span(pcm, WebRtcVad(2))
+    assert voiced >= 250
+    assert 0 < len(speech) < len(pcm) - 16000  # more than half a second of silence gone
+    quiet, _ = speech_span(read_wav_pcm(data / "silence.wav"), WebRtcVad(2))
+    assert quiet < 250  # a fresh VAD may call a few frames of room noise speech
