@@ -31,15 +31,17 @@ class Verifier:
     window_s: float = VERIFY_WINDOW_S
     poll_s: float = POLL_S
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    now: Callable[[], float] = time.monotonic
+    """The clock seam: both are replaceable together in tests."""
 
     async def until(self, adapter: MusicPlatform, check: Check) -> PlaybackState | None:
         """Poll ``now_playing`` until ``check`` holds; the last state either way."""
-        deadline = time.monotonic() + self.window_s
+        deadline = self.now() + self.window_s
         while True:
             state = await adapter.now_playing()
             if check(state):
                 return state
-            if time.monotonic() >= deadline:
+            if self.now() >= deadline:
                 raise _NotYet(state)
             await self.sleep(self.poll_s)
 

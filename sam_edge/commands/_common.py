@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 
-import httpx
-
 from ..settings import Settings
 
 
@@ -28,8 +26,8 @@ def err(message: str) -> None:
 
 
 def service_answers(settings: Settings) -> bool:
-    try:
-        response = httpx.get(f"{settings.service_url}/health", timeout=0.5)
-        return response.status_code == 200 and response.json().get("status") == "ok"
-    except (httpx.HTTPError, ValueError):
-        return False
+    """Whether a ``sam-edge run`` answers at ``SAM_HTTP_HOST:SAM_HTTP_PORT``."""
+    from ..ops._common import service_json
+
+    health = service_json(settings, "/health", timeout=0.5)
+    return health is not None and health.get("status") == "ok"

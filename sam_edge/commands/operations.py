@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 
 from ..settings import Settings, config_path
 from ._common import err, service_answers, setup_logging
@@ -17,16 +18,22 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     return run_sync_command(settings, args.platform, stderr_is_tty=sys.stderr.isatty())
 
 
-def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
-    from ..ops import OpsError, status_report
+def _print_report(make_report: Callable[[Settings], str], settings: Settings) -> int:
+    from ..ops import OpsError
 
     setup_logging("WARNING")
     try:
-        print(status_report(settings))
+        print(make_report(settings))
     except OpsError as exc:
         err(exc.message)
         return 1
     return 0
+
+
+def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
+    from ..ops import status_report
+
+    return _print_report(status_report, settings)
 
 
 def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
@@ -40,15 +47,9 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_forget(settings: Settings, _args: argparse.Namespace) -> int:
-    from ..ops import OpsError, forget
+    from ..ops import forget
 
-    setup_logging("WARNING")
-    try:
-        print(forget(settings))
-    except OpsError as exc:
-        err(exc.message)
-        return 1
-    return 0
+    return _print_report(forget, settings)
 
 
 def cmd_reset(settings: Settings, args: argparse.Namespace) -> int:

@@ -39,8 +39,9 @@ def service_get(settings: Settings, path: str, *,
         return None
 
 
-def service_json(settings: Settings, path: str) -> dict[str, Any] | None:
-    response = service_get(settings, path)
+def service_json(settings: Settings, path: str, *,
+                 timeout: float = SERVICE_TIMEOUT_S) -> dict[str, Any] | None:
+    response = service_get(settings, path, timeout=timeout)
     if response is None or response.status_code != 200:
         return None
     try:
