@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,8 @@ class Runtime:
             self.listener.start()
         if self.watchdog is not None:
             self.watchdog.start()
+        # Expired search results would otherwise stay in SQLite for ever.
+        self._background.add(asyncio.get_running_loop().create_task(self._purge_cache()))
         if self.settings.sync.enabled and self.sync is not None:
             huey = make_huey(self.settings.data.dir)
             self.sync_jobs = LoopJobs(self.sync, asyncio.get_running_loop(),
@@ -92,6 +95,15 @@ class Runtime:
                                             check_minutes=self.settings.sync.check_minutes)
             self._stop_sync = start_consumer_in_process(huey, jobs=self.sync_jobs)
             self.sync_tasks.check()  # catch up at boot, not at the next quarter hour
+
+    async def _purge_cache(self) -> None:
+        try:
+            removed = await self.cache.store.purge_expired(time.time())
+        except Exception:  # a busy or broken disk only delays the clean-up
+            log.exception("could not purge the search cache")
+            return
+        if removed:
+            log.info("search cache: %d expired entries removed", removed)
 
     async def last_sync_at(self, platform: str) -> float | None:
         return await self.sync.last_ok(platform) if self.sync is not None else None

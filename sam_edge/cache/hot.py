@@ -33,12 +33,6 @@ class HotCache:
     def set(self, key: str, track: Track, ttl_s: float) -> None:
         self._cache.set(key, _pack(track), expire=ttl_s)
 
-    def get_value(self, key: str) -> object:
-        return self._cache.get(key)
-
-    def set_value(self, key: str, value: object, ttl_s: float | None = None) -> None:
-        self._cache.set(key, value, expire=ttl_s)
-
     def clear(self) -> None:
         self._cache.clear()
 

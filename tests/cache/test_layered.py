@@ -123,3 +123,13 @@ async def test_a_failing_api_call_reaches_every_waiter(
     assert all(isinstance(r, RuntimeError) for r in results)
     api = Api()
     assert (await c.lookup("spotify", "x", fetch=api)).tier == "api"
+
+
+async def test_purge_removes_only_expired_entries(cache: tuple[SearchCache, ManualClock]) -> None:
+    c, clock = cache
+    await c.lookup("spotify", "nuvvu nenantu", fetch=Api())
+    clock.advance(31 * 86400)
+    await c.lookup("spotify", "hello", artist="Adele",
+                   fetch=Api(Track("spotify:track:adele", "Hello", "Adele", "spotify")))
+    assert await c.store.purge_expired(clock.now()) == 1
+    assert await c.store.count() == 1
