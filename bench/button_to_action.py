@@ -33,11 +33,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sam_edge.app import Runtime, build_runtime  # noqa: E402
+from sam_edge.accounts.tokens import TokenSet  # noqa: E402
+from sam_edge.app.runtime import Runtime, build_runtime  # noqa: E402
 from sam_edge.gpio import GpioConfig, PinFactoryChoice, build_gpio, mock_factory  # noqa: E402
-from sam_edge.platforms.tokens import TokenSet  # noqa: E402
-from sam_edge.player.recording import RecordingPlayer  # noqa: E402
 from sam_edge.settings import load_settings  # noqa: E402
+from tests.fakes.recording import RecordingPlayer  # noqa: E402
 from tests.fakes.server import serve  # noqa: E402
 from tests.fakes.spotify import CLIENT_ID, FakeSpotify  # noqa: E402
 

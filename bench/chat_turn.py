@@ -25,10 +25,10 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sam_edge.app import build_runtime  # noqa: E402
+from sam_edge.accounts.tokens import TokenSet  # noqa: E402
+from sam_edge.app.runtime import build_runtime  # noqa: E402
 from sam_edge.dialog.grammar import parse  # noqa: E402
 from sam_edge.platforms.base import Track  # noqa: E402
-from sam_edge.platforms.tokens import TokenSet  # noqa: E402
 from sam_edge.settings import load_settings  # noqa: E402
 from sam_edge.web.app import create_app  # noqa: E402
 from tests.fakes.server import serve  # noqa: E402

@@ -66,9 +66,9 @@ def child() -> None:
     import logging
 
     # What the sync imports, loaded before the "before" figure so the peak is the sync's work.
-    import sam_edge.db.accounts
+    import sam_edge.accounts.store
     import sam_edge.db.engine
-    import sam_edge.platforms.spotify
+    import sam_edge.platforms.spotify.adapter
     import sam_edge.sync.service
     import sam_edge.sync.sources  # noqa: F401
     from sam_edge.settings import load_settings
@@ -112,9 +112,9 @@ class Meter:
 
 async def pair_data_dir(database: Path, data: Path, fake: Any) -> None:
     """A migrated database in ``data`` signed in to ``fake``, as ``sam-edge pair`` leaves it."""
-    from sam_edge.db.accounts import DbTokenStore
+    from sam_edge.accounts.secrets import Cipher
+    from sam_edge.accounts.store import DbTokenStore
     from sam_edge.db.engine import make_engine, make_sessionmaker, migrate
-    from sam_edge.db.secrets import Cipher
     from tests.sync.conftest import pair
 
     data.mkdir(parents=True, exist_ok=True)
@@ -128,9 +128,9 @@ async def pair_data_dir(database: Path, data: Path, fake: Any) -> None:
 async def lookups(database: Path, data: Path, titles: list[tuple[str, str]],
                   ) -> dict[str, Any]:
     """Time ``LibraryResolver.find`` for each (title, uri) and a dict lookup for the same."""
+    from sam_edge.cache.library import LibraryResolver
     from sam_edge.cache.normalize import normalize_query
     from sam_edge.db.engine import make_engine, make_sessionmaker
-    from sam_edge.sync.resolve import LibraryResolver
 
     engine = make_engine(database)
     resolver = LibraryResolver.in_data_dir(make_sessionmaker(engine), data)

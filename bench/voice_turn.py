@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sam_edge.app import build_runtime  # noqa: E402
+from sam_edge.accounts.tokens import TokenSet  # noqa: E402
+from sam_edge.app.runtime import build_runtime  # noqa: E402
 from sam_edge.audio.format import Clip  # noqa: E402
 from sam_edge.audio.playback import MemorySink  # noqa: E402
 from sam_edge.audio.sources import read_wav_pcm  # noqa: E402
-from sam_edge.platforms.tokens import TokenSet  # noqa: E402
 from sam_edge.settings import load_settings  # noqa: E402
 from tests.fakes.elevenlabs import FakeElevenLabs  # noqa: E402
 from tests.fakes.groq import FakeGroq  # noqa: E402

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
+from sam_edge.accounts.secrets import Cipher
+from sam_edge.accounts.store import DbTokenStore
+from sam_edge.accounts.tokens import TokenSet
 from sam_edge.cache.hot import HotCache
-from sam_edge.db.accounts import DbTokenStore
 from sam_edge.db.engine import make_engine, make_sessionmaker, migrate
 from sam_edge.db.history import HistoryStore, StoredTurn
-from sam_edge.db.secrets import Cipher
 from sam_edge.ops import OpsError, ServiceRunning, doctor, forget, reset, status_report
 from sam_edge.platforms.base import Track
-from sam_edge.platforms.tokens import TokenSet
 from sam_edge.settings import Settings, load_settings
 from tests.fakes.server import serve
 

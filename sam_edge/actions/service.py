@@ -20,7 +20,7 @@ from .platform_choice import PlatformChooser, label
 from .verify import Verifier
 
 if TYPE_CHECKING:
-    from ..sync.resolve import LibraryResolver
+    from ..cache.library import LibraryResolver
 
 log = logging.getLogger(__name__)
 

@@ -66,7 +66,7 @@ async def _remote_chat(settings: Settings, text: str | None, session_id: str,
 
 async def _local_chat(settings: Settings, text: str | None, session_id: str,
                       as_json: bool) -> int:
-    from ..app import build_runtime
+    from ..app.runtime import build_runtime
 
     runtime = await build_runtime(settings)
 

@@ -39,10 +39,10 @@ PAIRING = {
 
 
 async def _pair(settings: Settings, args: argparse.Namespace) -> int:
-    from ..db.accounts import DbTokenStore
+    from ..accounts.pairing import SoundCloudPairing, SpotifyPairing
+    from ..accounts.secrets import Cipher
+    from ..accounts.store import DbTokenStore
     from ..db.engine import make_engine, make_sessionmaker, migrate
-    from ..db.secrets import Cipher
-    from ..pairing import SoundCloudPairing, SpotifyPairing
 
     platform = args.platform
     label = PAIRING[platform][0]

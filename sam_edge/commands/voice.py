@@ -13,10 +13,10 @@ from ._common import err, setup_logging
 
 
 async def _listen(settings: Settings, wav: Path) -> int:
-    from ..app import build_runtime
+    from ..app.runtime import build_runtime
     from ..audio.errors import AudioError
     from ..audio.sources import decode_upload
-    from ..pipeline import SttMissing
+    from ..pipeline.voice import SttMissing
     from ..speech.simulated import KnownTranscript
 
     try:
@@ -66,7 +66,7 @@ async def _say(settings: Settings, text: str, out: Path | None) -> int:
                 return 1
             out.write_bytes(pcm_to_wav(pcm, tts.sample_rate))
         else:
-            from ..voice import speaker
+            from ..app.voice import speaker
 
             played = await speaker(settings).play(tts.stream(text), tts.sample_rate)
             if not played:

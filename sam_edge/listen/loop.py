@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 
 from ..audio.format import Clip
 from ..events import EventBus, EventType, State
-from ..pipeline import VoicePipeline
+from ..pipeline.voice import VoicePipeline
 from ..speech.stt import SpeechToText
 from .endpoint import EndpointConfig, Endpointer, EndpointResult
 from .vad import WebRtcVad

@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ..accounts.secrets import KEY_FILE
 from ..audio.capture import SOUND_CARDS, has_sound_card, list_input_devices
 from ..audio.errors import AudioDeviceError
 from ..audio.format import SAMPLE_RATE
 from ..audio.playback import AplaySink
-from ..db.secrets import KEY_FILE
 from ..settings import Settings
 from ..speech.earcons import Earcon, earcon
 

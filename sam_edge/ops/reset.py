@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 
+from ..accounts.secrets import KEY_FILE
 from ..db.engine import make_engine, make_sessionmaker
 from ..db.history import HistoryStore
-from ..db.secrets import KEY_FILE
 from ..settings import Settings, config_path
 from ._common import (
     STOP_SERVICE,

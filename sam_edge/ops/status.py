@@ -17,8 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .. import __version__
-from ..db.accounts import DbTokenStore
-from ..db.secrets import KEY_FILE, Cipher
+from ..accounts.secrets import KEY_FILE, Cipher
+from ..accounts.store import DbTokenStore
 from ..settings import Settings
 from ._common import check_owner, human_bytes, open_database, service_json, tables
 

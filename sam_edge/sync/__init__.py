@@ -1,7 +1,8 @@
 """The library sync: a user's liked tracks and playlists copied into SQLite, kept fresh by a
 periodic Huey task, and searched locally before any platform is asked.
 
-``service`` runs a sync (incremental, resumable, one at a time per device), ``spotify_source``
-reads Spotify's library, ``tasks`` schedules syncs, ``resolve`` finds tracks in the synced
-library, ``cli`` is ``sam-edge sync``.
+``service`` runs a sync (incremental, resumable, one at a time per device), ``store`` keeps its
+rows, ``tasks`` schedules syncs, ``cli`` is ``sam-edge sync``. Each platform's library reader
+lives with its adapter (``platforms/<name>/library.py``); the synced-library lookup is
+``cache/library.py``, the first tier of every search.
 """

@@ -59,9 +59,9 @@ def _not_set_up(settings: Settings, platform: str | None) -> str | None:
 
 
 async def _sync(settings: Settings, platform: str | None, show_progress: bool) -> int:
-    from ..db.accounts import DbTokenStore
+    from ..accounts.secrets import Cipher
+    from ..accounts.store import DbTokenStore
     from ..db.engine import make_engine, make_sessionmaker, migrate
-    from ..db.secrets import Cipher
     from .sources import library_sources
 
     data_dir = settings.data.dir
@@ -73,11 +73,11 @@ async def _sync(settings: Settings, platform: str | None, show_progress: bool) -
         sessions = make_sessionmaker(engine)
         tokens = DbTokenStore.in_data_dir(sessions, Cipher.from_data_dir(data_dir), data_dir)
         if settings.spotify.client_id:
-            from ..platforms.spotify import SpotifyAdapter
+            from ..platforms.spotify.adapter import SpotifyAdapter
 
             adapters.append(SpotifyAdapter(settings.spotify, tokens))
         if settings.soundcloud.client_id:
-            from ..platforms.soundcloud import SoundCloudAdapter
+            from ..platforms.soundcloud.adapter import SoundCloudAdapter
             from ..player.mpv import MpvPlayer
 
             # The player is never started: a sync only reads the library.

@@ -14,10 +14,10 @@ from .source import LibrarySource
 
 def library_sources(platforms: Mapping[str, object]) -> dict[str, LibrarySource]:
     """Sources for the adapters in ``platforms`` (as built by the runtime or ``sam-edge sync``)."""
-    from ..platforms.soundcloud import SoundCloudAdapter
-    from ..platforms.spotify import SpotifyAdapter
-    from .soundcloud_source import SoundCloudSource
-    from .spotify_source import SpotifySource
+    from ..platforms.soundcloud.adapter import SoundCloudAdapter
+    from ..platforms.soundcloud.library import SoundCloudSource
+    from ..platforms.spotify.adapter import SpotifyAdapter
+    from ..platforms.spotify.library import SpotifySource
 
     sources: dict[str, LibrarySource] = {}
     spotify = platforms.get("spotify")

@@ -24,8 +24,8 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from ..accounts.tokens import TokenSet
 from ..errors import PairingError
-from ..platforms.tokens import TokenSet
 from .access import access_of, guard_of
 
 router = APIRouter()
@@ -66,7 +66,7 @@ class Refusal(Exception):
 
 def pairing_class(info: PlatformInfo) -> type | None:
     """The pairing class, or None while this version has none for the platform."""
-    from .. import pairing as module
+    from ..accounts import pairing as module
 
     found = getattr(module, info.pairing_class, None)
     return found if isinstance(found, type) else None

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from ..app import Runtime, build_runtime
+from ..app.runtime import Runtime, build_runtime
 from ..settings import Settings
 from .access import AccessGuard, AccessMiddleware
 from .adapters import router as adapters_router

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from ..audio.errors import AudioError
 from ..audio.sources import decode_upload
-from ..pipeline import NO_STT, SttMissing
+from ..pipeline.voice import NO_STT, SttMissing
 
 log = logging.getLogger(__name__)
 

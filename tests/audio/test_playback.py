@@ -106,10 +106,11 @@ async def test_aplay_sink_stop_terminates_aplay(tmp_path: Path) -> None:
     assert finished is False
     assert not sink.playing
     assert source.closed
-    # The stop may come before the script wrote its pid: then look for it by its path.
-    pid_file = tmp_path / "pid"
-    if pid_file.exists():
-        assert not Path(f"/proc/{int(pid_file.read_text())}").exists()
+    # The stop may come before the script wrote its pid (or while it writes it): then look
+    # for it by its path.
+    pid_text = (tmp_path / "pid").read_text().strip() if (tmp_path / "pid").exists() else ""
+    if pid_text.isdigit():
+        assert not Path(f"/proc/{pid_text}").exists()
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             assert aplay.encode() not in cmdline.read_bytes()

@@ -6,10 +6,10 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from sam_edge.db.accounts import DbTokenStore
+from sam_edge.accounts.secrets import KEY_FILE, Cipher
+from sam_edge.accounts.store import DbTokenStore
+from sam_edge.accounts.tokens import TokenSet
 from sam_edge.db.engine import head_revision, make_engine, make_sessionmaker, migrate
-from sam_edge.db.secrets import KEY_FILE, Cipher
-from sam_edge.platforms.tokens import TokenSet
 
 ACCESS = "BQD-access-token-plaintext-7d1f"
 REFRESH = "AQC-refresh-token-plaintext-93ab"

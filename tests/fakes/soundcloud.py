@@ -30,10 +30,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from .soundcloud_api import JSON_UTF8, Call, dispatch, error_body, rate_limit_body
-from .soundcloud_auth import CLIENT_ID, CLIENT_SECRET, AuthMixin, s256
-from .soundcloud_catalog import FakePlaylist, FakeTrack, FakeUser, make_id
-from .soundcloud_media import audio_file, signature_ok
+from tests.fakes.soundcloud_api import JSON_UTF8, Call, dispatch, error_body, rate_limit_body
+from tests.fakes.soundcloud_auth import CLIENT_ID, CLIENT_SECRET, AuthMixin, s256
+from tests.fakes.soundcloud_catalog import FakePlaylist, FakeTrack, FakeUser, make_id
+from tests.fakes.soundcloud_media import audio_file, signature_ok
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "FakeSoundCloud", "RecordedRequest", "s256"]
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse, Response
 
-from .soundcloud_auth import Grant
-from .soundcloud_catalog import (
+from tests.fakes.soundcloud_auth import Grant
+from tests.fakes.soundcloud_catalog import (
     ACCESS,
     BadCursor,
     FakePlaylist,
@@ -33,10 +33,10 @@ from .soundcloud_catalog import (
     track_json,
     user_json,
 )
-from .soundcloud_media import signed_url
+from tests.fakes.soundcloud_media import signed_url
 
 if TYPE_CHECKING:
-    from .soundcloud import FakeSoundCloud
+    from tests.fakes.soundcloud import FakeSoundCloud
 
 JSON_UTF8 = "application/json; charset=utf-8"
 LINK = "https://developers.soundcloud.com/docs/api/explorer/open-api"

@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from .spotify_accounts import CLIENT_ID, DEFAULT_SCOPE, AccountsMixin
-from .spotify_api import Call, error_response
-from .spotify_catalog import (
+from tests.fakes.spotify_accounts import CLIENT_ID, DEFAULT_SCOPE, AccountsMixin
+from tests.fakes.spotify_api import Call, error_response
+from tests.fakes.spotify_catalog import (
     FakeAlbum,
     FakeArtist,
     FakeDevice,
@@ -35,7 +35,7 @@ from .spotify_catalog import (
     FakeTrack,
     make_id,
 )
-from .spotify_routes import dispatch
+from tests.fakes.spotify_routes import dispatch
 
 __all__ = ["CLIENT_ID", "DEFAULT_SCOPE", "FakeSpotify", "RecordedRequest"]
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse, Response
 
-from .spotify_catalog import (
+from tests.fakes.spotify_catalog import (
     FakeTrack,
     album_json,
     artist_json,
@@ -27,7 +27,7 @@ from .spotify_catalog import (
 )
 
 if TYPE_CHECKING:
-    from .spotify import FakeSpotify
+    from tests.fakes.spotify import FakeSpotify
 
 _URI = re.compile(
     r"^spotify:(track|album|artist|playlist|episode|show|audiobook|user):[0-9A-Za-z]+$"

@@ -7,8 +7,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from .spotify_api import ApiError, Call, int_param, no_content
-from .spotify_catalog import FakeDevice, FakeTrack, device_json, track_json
+from tests.fakes.spotify_api import ApiError, Call, int_param, no_content
+from tests.fakes.spotify_catalog import FakeDevice, FakeTrack, device_json, track_json
 
 
 def _context_json(call: Call) -> dict[str, Any] | None:

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from starlette.responses import Response
 
-from . import spotify_api as api
-from . import spotify_player as player
-from .spotify_api import ApiError, Call, error_response
+from tests.fakes import spotify_api as api
+from tests.fakes import spotify_player as player
+from tests.fakes.spotify_api import ApiError, Call, error_response
 
 READ_PLAYBACK = ("user-read-playback-state",)
 MODIFY_PLAYBACK = ("user-modify-playback-state",)

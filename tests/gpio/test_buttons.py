@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from gpiozero import Button, Device
 from gpiozero.pins.mock import MockFactory
 
-from sam_edge.app import Runtime, build_runtime
+from sam_edge.app.runtime import Runtime, build_runtime
 from sam_edge.events import Event, EventType
 from sam_edge.gpio import (
     GpioConfig,
@@ -25,9 +25,9 @@ from sam_edge.gpio import (
     make_pin_factory,
     mock_factory,
 )
-from sam_edge.player.recording import RecordingPlayer
 from sam_edge.settings import Settings, load_settings
 from sam_edge.web.gpio import router as gpio_router
+from tests.fakes.recording import RecordingPlayer
 from tests.voice_world import DATA
 
 PINS = GpioConfig()

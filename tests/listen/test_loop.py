@@ -10,18 +10,18 @@ from typing import Any
 
 import pytest
 
-from sam_edge.app import Runtime, build_runtime
+from sam_edge.app.runtime import Runtime, build_runtime
 from sam_edge.audio.playback import MemorySink
 from sam_edge.audio.sources import WavSource
 from sam_edge.events import Event, EventType
 from sam_edge.listen.endpoint import EndpointConfig
 from sam_edge.listen.loop import ListenLoop
 from sam_edge.listen.wake import OffsetWake
-from sam_edge.player.recording import RecordingPlayer
 from sam_edge.settings import Settings
 from sam_edge.speech.simulated import KnownTranscript
 from tests.fakes.elevenlabs import FakeElevenLabs, tone
 from tests.fakes.groq import FakeGroq
+from tests.fakes.recording import RecordingPlayer
 from tests.fakes.server import serve
 from tests.voice_world import DATA, voice_settings
 

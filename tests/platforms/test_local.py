@@ -13,12 +13,12 @@ import pytest
 
 from sam_edge.clock import ManualClock
 from sam_edge.errors import NotFound, PlatformError
-from sam_edge.platforms import local_index
 from sam_edge.platforms.base import MusicPlatform, Track
-from sam_edge.platforms.local import LocalAdapter
-from sam_edge.platforms.local_index import LocalLibrary, normalize
-from sam_edge.player.recording import RecordingPlayer
+from sam_edge.platforms.local import index as local_index
+from sam_edge.platforms.local.adapter import LocalAdapter
+from sam_edge.platforms.local.index import LocalLibrary, normalize
 from sam_edge.settings import MusicSettings
+from tests.fakes.recording import RecordingPlayer
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 

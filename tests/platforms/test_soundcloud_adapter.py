@@ -14,17 +14,17 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
+from sam_edge.accounts.pairing import SoundCloudPairing
+from sam_edge.accounts.secrets import Cipher
+from sam_edge.accounts.tokens import MemoryTokenStore, TokenSet
 from sam_edge.clock import ManualClock
-from sam_edge.db.secrets import Cipher
 from sam_edge.errors import NeedsPairing, NotFound, PairingError, PlatformError
-from sam_edge.pairing import SoundCloudPairing
-from sam_edge.platforms import soundcloud as soundcloud_module
 from sam_edge.platforms.base import MusicPlatform, Track
-from sam_edge.platforms.soundcloud import SoundCloudAdapter
-from sam_edge.platforms.tokens import MemoryTokenStore, TokenSet
+from sam_edge.platforms.soundcloud import adapter as soundcloud_module
+from sam_edge.platforms.soundcloud.adapter import SoundCloudAdapter
 from sam_edge.player.mpv import MpvPlayer
-from sam_edge.player.recording import RecordingPlayer
 from sam_edge.settings import PlayerSettings, SoundCloudSettings, load_settings
+from tests.fakes.recording import RecordingPlayer
 from tests.fakes.server import serve
 from tests.fakes.soundcloud import CLIENT_ID, CLIENT_SECRET, FakeSoundCloud
 

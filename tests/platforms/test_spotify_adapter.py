@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from sam_edge.accounts.tokens import MemoryTokenStore, TokenSet
 from sam_edge.clock import ManualClock
 from sam_edge.errors import NeedsPairing, NoDevice, PlatformError
 from sam_edge.platforms.base import MusicPlatform, Track
-from sam_edge.platforms.spotify import SpotifyAdapter
-from sam_edge.platforms.tokens import MemoryTokenStore, TokenSet
+from sam_edge.platforms.spotify.adapter import SpotifyAdapter
 from sam_edge.settings import SpotifySettings
 from tests.fakes.server import serve
 from tests.fakes.spotify import CLIENT_ID, FakeSpotify

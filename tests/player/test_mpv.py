@@ -18,8 +18,8 @@ import pytest
 from sam_edge.errors import PlatformError
 from sam_edge.player.base import PlayerState
 from sam_edge.player.mpv import MpvPlayer, resolve_audio_output
-from sam_edge.player.recording import RecordingPlayer
 from sam_edge.settings import PlayerSettings
+from tests.fakes.recording import RecordingPlayer
 
 needs_mpv = pytest.mark.skipif(shutil.which("mpv") is None, reason="mpv is not installed")
 T = TypeVar("T")

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
+from sam_edge.accounts.secrets import Cipher
+from sam_edge.accounts.store import DbTokenStore
+from sam_edge.accounts.tokens import TokenSet
 from sam_edge.clock import ManualClock
-from sam_edge.db.accounts import DbTokenStore
 from sam_edge.db.engine import make_engine, make_sessionmaker, migrate
-from sam_edge.db.secrets import Cipher
-from sam_edge.platforms.spotify import SpotifyAdapter
-from sam_edge.platforms.tokens import TokenSet
+from sam_edge.platforms.spotify.adapter import SpotifyAdapter
 from sam_edge.settings import Settings, load_settings
 from sam_edge.sync.service import LibrarySyncService
 from sam_edge.sync.sources import library_sources

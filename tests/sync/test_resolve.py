@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from sam_edge.cache.library import LibraryResolver, base_title
 from sam_edge.clock import ManualClock
 from sam_edge.db.engine import make_engine, make_sessionmaker, migrate
-from sam_edge.sync.resolve import LibraryResolver, base_title
 from sam_edge.sync.service import LibrarySyncService
 from sam_edge.sync.source import LibraryItem, LikedSummary, Page, PlaylistInfo
 

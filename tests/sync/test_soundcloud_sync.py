@@ -12,18 +12,18 @@ from typing import Any
 
 import pytest
 
+from sam_edge.accounts.secrets import Cipher
+from sam_edge.accounts.store import DbTokenStore
+from sam_edge.accounts.tokens import TokenSet
+from sam_edge.cache.library import LibraryResolver
 from sam_edge.clock import ManualClock
-from sam_edge.db.accounts import DbTokenStore
 from sam_edge.db.engine import make_engine, make_sessionmaker, migrate
-from sam_edge.db.secrets import Cipher
-from sam_edge.platforms.soundcloud import SoundCloudAdapter
-from sam_edge.platforms.tokens import TokenSet
-from sam_edge.player.recording import RecordingPlayer
+from sam_edge.platforms.soundcloud.adapter import SoundCloudAdapter
+from sam_edge.platforms.soundcloud.library import PAGE, SoundCloudSource
 from sam_edge.settings import Settings, load_settings
-from sam_edge.sync.resolve import LibraryResolver
 from sam_edge.sync.service import LibrarySyncService, SyncProgress
-from sam_edge.sync.soundcloud_source import PAGE, SoundCloudSource
 from sam_edge.sync.sources import library_sources
+from tests.fakes.recording import RecordingPlayer
 from tests.fakes.server import serve
 from tests.fakes.soundcloud import CLIENT_ID, CLIENT_SECRET, FakeSoundCloud
 

@@ -14,16 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from sam_edge.db.accounts import DbTokenStore
+from sam_edge.accounts.secrets import Cipher
+from sam_edge.accounts.store import DbTokenStore
 from sam_edge.db.engine import make_engine, make_sessionmaker, migrate
-from sam_edge.db.secrets import Cipher
 from sam_edge.settings import Settings
 from sam_edge.sync.cli import run_sync_command
 from sam_edge.sync.lock import SyncBusy, SyncLock
 from sam_edge.sync.service import SyncProgress
 from tests.fakes.spotify import CLIENT_ID, FakeSpotify
-
-from .conftest import LIKED, LONG_DRIVE, OWNED_ITEMS, World, pair, sync_settings
+from tests.sync.conftest import LIKED, LONG_DRIVE, OWNED_ITEMS, World, pair, sync_settings
 
 REPO = Path(__file__).resolve().parents[2]
 

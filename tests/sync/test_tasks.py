@@ -17,8 +17,7 @@ from sam_edge.sync.tasks import (
     make_huey,
     start_consumer_in_process,
 )
-
-from .conftest import World
+from tests.sync.conftest import World
 
 NOW = 1_767_225_600.0
 HOUR = 3600.0

@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import httpx
 import pytest
 
-import sam_edge.pairing
-from sam_edge.app import Runtime, build_runtime
-from sam_edge.pairing import SpotifyPairing
+import sam_edge.accounts.pairing
+from sam_edge.accounts.pairing import SpotifyPairing
+from sam_edge.app.runtime import Runtime, build_runtime
 from sam_edge.settings import Settings, load_settings
 from sam_edge.web.app import create_app
 from tests.fakes.server import serve
@@ -303,7 +303,7 @@ async def test_api_token_lets_a_lan_client_in(world: World) -> None:
 
 async def test_not_configured_and_not_available(settings: Settings,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(sam_edge.pairing, "SoundCloudPairing", raising=False)
+    monkeypatch.delattr(sam_edge.accounts.pairing, "SoundCloudPairing", raising=False)
     rt = await build_runtime(_env(settings, None, SAM_SOUNDCLOUD_CLIENT_ID="sc-client"))
     try:
         app = create_app(rt.settings, rt)
@@ -328,7 +328,7 @@ def test_the_code_and_key_files_are_private(world: World) -> None:
 
 
 async def test_soundcloud_login_starts_pkce_at_its_auth_url(settings: Settings) -> None:
-    if getattr(sam_edge.pairing, "SoundCloudPairing", None) is None:
+    if getattr(sam_edge.accounts.pairing, "SoundCloudPairing", None) is None:
         pytest.skip("this version has no SoundCloudPairing yet")
     auth = "http://127.0.0.1:9/sc-auth"
     rt = await build_runtime(_env(settings, None, SAM_SOUNDCLOUD_CLIENT_ID="sc-client",

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sam_edge.app import Runtime, build_runtime
+from sam_edge.app.runtime import Runtime, build_runtime
 from sam_edge.settings import Settings
 from sam_edge.web.app import create_app
 from tests.audio_files import make_song

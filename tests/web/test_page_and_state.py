@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from sam_edge.app import Runtime, build_runtime
+from sam_edge.app.runtime import Runtime, build_runtime
 from sam_edge.settings import Settings, load_settings
 from sam_edge.web.app import create_app
 from tests.voice_world import DATA

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from sam_edge.app import Runtime, build_runtime
-from sam_edge.platforms.tokens import TokenSet
+from sam_edge.accounts.tokens import TokenSet
+from sam_edge.app.runtime import Runtime, build_runtime
 from sam_edge.settings import Settings, load_settings
 from sam_edge.web.app import create_app
 from tests.fakes.server import serve

@@ -19,12 +19,12 @@ import random
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
-from ..errors import NotFound, PlatformError
-from ..player.base import Player
-from ..settings import MusicSettings
-from .base import PlaybackState, Track
-from .local_index import LocalAlbum, LocalLibrary, LocalTrack
-from .on_device import OnDeviceControls
+from ...errors import NotFound, PlatformError
+from ...player.base import Player
+from ...settings import MusicSettings
+from ..base import PlaybackState, Track
+from ..on_device import OnDeviceControls
+from .index import LocalAlbum, LocalLibrary, LocalTrack
 
 TRACK_PREFIX = "local:track:"
 ALBUM_PREFIX = "local:album:"

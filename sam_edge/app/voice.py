@@ -13,26 +13,26 @@ import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from .actions.ducking import Ducker
-from .actions.service import MusicActionService
-from .assistant import Assistant
-from .audio.capture import has_sound_card
-from .audio.format import scale
-from .audio.playback import AplaySink, AudioSink, MemorySink
-from .audio.sources import WavSource
-from .cache.layered import SearchCache
-from .clock import Clock
-from .events import Event, EventBus, EventType
-from .listen.endpoint import EndpointConfig
-from .listen.loop import ListenLoop
-from .listen.wake import WakeEngine, create_wake_engine
-from .pipeline import VoicePipeline
-from .settings import Settings
-from .speech.earcons import earcon
-from .speech.factory import build_stt, build_tts
-from .speech.simulated import DEMO_WAV, KnownTranscript
-from .speech.stt import SpeechToText
-from .sync.resolve import LibraryResolver
+from ..actions.ducking import Ducker
+from ..actions.service import MusicActionService
+from ..audio.capture import has_sound_card
+from ..audio.format import scale
+from ..audio.playback import AplaySink, AudioSink, MemorySink
+from ..audio.sources import WavSource
+from ..cache.layered import SearchCache
+from ..cache.library import LibraryResolver
+from ..clock import Clock
+from ..events import Event, EventBus, EventType
+from ..listen.endpoint import EndpointConfig
+from ..listen.loop import ListenLoop
+from ..listen.wake import WakeEngine, create_wake_engine
+from ..pipeline.runner import Assistant
+from ..pipeline.voice import VoicePipeline
+from ..settings import Settings
+from ..speech.earcons import earcon
+from ..speech.factory import build_stt, build_tts
+from ..speech.simulated import DEMO_WAV, KnownTranscript
+from ..speech.stt import SpeechToText
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _microphone(settings: Settings, simulated: list[str]):  # type: ignore[no-un
     except ImportError:
         simulated.append("microphone (PyAudio not installed: pip install 'sam-edge[pi]')")
         return None
-    from .audio.capture import MicrophoneSource
+    from ..audio.capture import MicrophoneSource
 
     async def frames() -> AsyncIterator[bytes]:
         async with MicrophoneSource(settings.audio.input_device or None) as mic:

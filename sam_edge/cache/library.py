@@ -24,10 +24,10 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from ..cache.normalize import normalize_artist, normalize_query
 from ..db.models import LibraryPlaylist, LibraryTrack
 from ..platforms.base import Track
-from .store import LIBRARY_STAMP
+from ..sync.store import LIBRARY_STAMP
+from .normalize import normalize_artist, normalize_query
 
 ARTIST_MIN = 80
 """token_set_ratio an entry's artists must reach against a requested artist."""

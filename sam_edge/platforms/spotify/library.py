@@ -17,9 +17,9 @@ from typing import Any
 import spotipy
 from spotipy.exceptions import SpotifyException
 
-from ..platforms.spotify import SpotifyAdapter
-from ..platforms.spotify_auth import PLATFORM, spotify_message
-from .source import LibraryItem, LikedSummary, Page, PlaylistInfo, PlaylistUnavailable
+from ...sync.source import LibraryItem, LikedSummary, Page, PlaylistInfo, PlaylistUnavailable
+from .adapter import SpotifyAdapter
+from .auth import PLATFORM, spotify_message
 
 PAGE = 50
 """The most ``/me/tracks``, ``/me/playlists`` and ``/playlists/{id}/items`` return at once."""

@@ -6,10 +6,10 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
-from .events import Event, EventBus, EventType
-from .gpio import GpioConfig, GpioRuntime
-from .platforms.base import MusicPlatform
-from .settings import Settings
+from ..events import Event, EventBus, EventType
+from ..gpio import GpioConfig, GpioRuntime
+from ..platforms.base import MusicPlatform
+from ..settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -25,10 +25,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from .db.secrets import Cipher
-from .errors import PairingError
-from .platforms.tokens import TokenSet, TokenStore
-from .settings import Settings
+from ..errors import PairingError
+from ..settings import Settings
+from .secrets import Cipher
+from .tokens import TokenSet, TokenStore
 
 SPOTIFY_SCOPES = (
     "user-read-playback-state user-modify-playback-state user-read-currently-playing "

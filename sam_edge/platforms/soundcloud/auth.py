@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..clock import Clock
-from ..errors import NeedsPairing, NotFound, PlatformError
-from ..settings import SoundCloudSettings
-from .tokens import TokenSet, TokenStore
+from ...accounts.tokens import TokenSet, TokenStore
+from ...clock import Clock
+from ...errors import NeedsPairing, NotFound, PlatformError
+from ...settings import SoundCloudSettings
 
 log = logging.getLogger(__name__)
 

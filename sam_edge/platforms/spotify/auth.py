@@ -20,10 +20,10 @@ import requests
 from spotipy.cache_handler import CacheHandler
 from spotipy.exceptions import SpotifyException
 
-from ..clock import Clock
-from ..errors import NeedsPairing, NoDevice, PlatformError
-from ..settings import SpotifySettings
-from .tokens import TokenSet, TokenStore
+from ...accounts.tokens import TokenSet, TokenStore
+from ...clock import Clock
+from ...errors import NeedsPairing, NoDevice, PlatformError
+from ...settings import SpotifySettings
 
 log = logging.getLogger(__name__)
 

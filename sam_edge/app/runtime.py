@@ -14,35 +14,35 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from . import __version__
-from .actions.service import MusicActionService
-from .assistant import Assistant
-from .audio.playback import AudioSink
-from .cache.hot import HotCache
-from .cache.layered import SearchCache
-from .cache.store import SearchCacheStore
-from .clock import Clock, SystemClock
-from .db.accounts import DbTokenStore
-from .db.engine import make_engine, make_sessionmaker, migrate
-from .db.history import DeviceStateStore, HistoryStore
-from .db.secrets import Cipher
-from .dialog.llm import IntentLLM
-from .dialog.manager import DialogManager
-from .events import EventBus
-from .gpio import GpioRuntime, build_gpio
-from .gpio_wiring import device_leds, gpio_config
-from .listen.loop import ListenLoop
-from .listen.wake import WakeEngine
-from .pipeline import VoicePipeline
-from .platforms.base import MusicPlatform
-from .player.base import Player
-from .player.watchdog import PlayerWatchdog
-from .settings import Settings
-from .speech.stt import SpeechToText
-from .sync.resolve import LibraryResolver
-from .sync.service import LibrarySyncService
-from .sync.sources import library_sources
-from .sync.tasks import LoopJobs, install_tasks, make_huey, start_consumer_in_process
+from .. import __version__
+from ..accounts.secrets import Cipher
+from ..accounts.store import DbTokenStore
+from ..actions.service import MusicActionService
+from ..audio.playback import AudioSink
+from ..cache.hot import HotCache
+from ..cache.layered import SearchCache
+from ..cache.library import LibraryResolver
+from ..cache.store import SearchCacheStore
+from ..clock import Clock, SystemClock
+from ..db.engine import make_engine, make_sessionmaker, migrate
+from ..db.history import DeviceStateStore, HistoryStore
+from ..dialog.llm import IntentLLM
+from ..dialog.manager import DialogManager
+from ..events import EventBus
+from ..gpio import GpioRuntime, build_gpio
+from ..listen.loop import ListenLoop
+from ..listen.wake import WakeEngine
+from ..pipeline.runner import Assistant
+from ..pipeline.voice import VoicePipeline
+from ..platforms.base import MusicPlatform
+from ..player.base import Player
+from ..player.watchdog import PlayerWatchdog
+from ..settings import Settings
+from ..speech.stt import SpeechToText
+from ..sync.service import LibrarySyncService
+from ..sync.sources import library_sources
+from ..sync.tasks import LoopJobs, install_tasks, make_huey, start_consumer_in_process
+from .gpio import device_leds, gpio_config
 from .voice import build_voice
 
 log = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ async def build_runtime(
     simulated: list[str] = []
 
     if player is None:
-        from .player.mpv import MpvPlayer
+        from ..player.mpv import MpvPlayer
 
         player = MpvPlayer(settings.player, settings.data.dir / "run")
     if getattr(player, "audio_output", "") == "null":
@@ -200,21 +200,21 @@ async def build_runtime(
 
     if platforms is None:
         platforms = {}
-        from .platforms.local import LocalAdapter
+        from ..platforms.local.adapter import LocalAdapter
 
         platforms["local"] = LocalAdapter(settings.music, player)
         if settings.spotify.client_id:
-            from .platforms.spotify import SpotifyAdapter
+            from ..platforms.spotify.adapter import SpotifyAdapter
 
             platforms["spotify"] = SpotifyAdapter(settings.spotify, tokens, clock=clock)
         if settings.soundcloud.client_id:
-            from .platforms.soundcloud import SoundCloudAdapter
+            from ..platforms.soundcloud.adapter import SoundCloudAdapter
 
             platforms["soundcloud"] = SoundCloudAdapter(settings.soundcloud, tokens, player,
                                                         clock=clock)
 
     if llm is None and settings.groq.api_key:
-        from .dialog.llm import GroqIntentClient
+        from ..dialog.llm import GroqIntentClient
 
         llm = GroqIntentClient(settings.groq)
     if llm is None:

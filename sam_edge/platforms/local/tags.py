@@ -16,7 +16,7 @@ from typing import Any
 import mutagen
 
 # These records are about the music folder's index, so they keep its logger name.
-logger = logging.getLogger("sam_edge.platforms.local_index")
+logger = logging.getLogger("sam_edge.platforms.local.index")
 
 _TAGS = {"title": "TIT2", "artist": "TPE1", "album": "TALB", "albumartist": "TPE2",
          "tracknumber": "TRCK", "discnumber": "TPOS"}  # easy name -> ID3 frame (WAV files)

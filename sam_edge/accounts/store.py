@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from ..platforms.tokens import TokenSet
-from .models import PlatformAccount, User
+from ..db.models import PlatformAccount, User
 from .secrets import Cipher
+from .tokens import TokenSet
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class AccountInfo:
 
 
 class DbTokenStore:
-    """Implements :class:`~sam_edge.platforms.tokens.TokenStore` for the device's single user.
+    """Implements :class:`~sam_edge.accounts.tokens.TokenStore` for the device's single user.
 
     Loaded tokens are kept in memory until the stamp file next to the database changes: every
     save, from this process or another (``sam-edge pair`` while the service runs), touches it,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ..errors import PlatformError
-from .base import PlayerState
+from sam_edge.errors import PlatformError
+from sam_edge.player.base import PlayerState
 
 
 class RecordingPlayer:

@@ -18,12 +18,12 @@ import requests
 import spotipy
 from requests.adapters import HTTPAdapter
 
-from ..clock import Clock, SystemClock
-from ..errors import NoDevice, PlatformError
-from ..settings import SpotifySettings
-from .base import PlaybackState, Track
-from .spotify_auth import NO_DEVICE, PLATFORM, DeviceLost, SpotifyAuth
-from .tokens import TokenStore
+from ...accounts.tokens import TokenStore
+from ...clock import Clock, SystemClock
+from ...errors import NoDevice, PlatformError
+from ...settings import SpotifySettings
+from ..base import PlaybackState, Track
+from .auth import NO_DEVICE, PLATFORM, DeviceLost, SpotifyAuth
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

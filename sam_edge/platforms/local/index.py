@@ -1,6 +1,6 @@
 """``LocalLibrary``: an in-memory index of the music folder, with fuzzy search.
 
-Each file's title, artist and album come from :func:`~sam_edge.platforms.local_tags.read_track`
+Each file's title, artist and album come from :func:`~sam_edge.platforms.local.tags.read_track`
 (its tags, or a guess from the file and folder names). The folder is re-scanned only when a cheap
 signature (the number of audio files and the newest folder mtime) changed, checked at most every
 ``check_interval_s``; files whose size and mtime did not change keep the tags read by the
@@ -21,8 +21,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from ..clock import Clock, SystemClock
-from .local_tags import LocalTrack, read_track
+from ...clock import Clock, SystemClock
+from .tags import LocalTrack, read_track
 
 logger = logging.getLogger(__name__)
 

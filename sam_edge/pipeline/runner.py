@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .actions.service import ActionResult, MusicActionService
-from .clock import Clock, SystemClock
-from .dialog.device import DeviceCommand, parse_device_command
-from .dialog.intents import Action, Intent
-from .dialog.manager import DialogManager
+from ..actions.service import ActionResult, MusicActionService
+from ..clock import Clock, SystemClock
+from ..dialog.device import DeviceCommand, parse_device_command
+from ..dialog.intents import Action, Intent
+from ..dialog.manager import DialogManager
 
 log = logging.getLogger(__name__)
 

@@ -23,14 +23,14 @@ from urllib.parse import urljoin
 
 import httpx
 
-from ..clock import Clock, SystemClock
-from ..errors import NotFound, PlatformError
-from ..player.base import Player
-from ..settings import SoundCloudSettings
-from .base import PlaybackState, Track
-from .on_device import OnDeviceControls
-from .soundcloud_auth import PLATFORM, SoundCloudClient
-from .tokens import TokenStore
+from ...accounts.tokens import TokenStore
+from ...clock import Clock, SystemClock
+from ...errors import NotFound, PlatformError
+from ...player.base import Player
+from ...settings import SoundCloudSettings
+from ..base import PlaybackState, Track
+from ..on_device import OnDeviceControls
+from .auth import PLATFORM, SoundCloudClient
 
 log = logging.getLogger(__name__)
 

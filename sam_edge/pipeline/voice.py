@@ -14,16 +14,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .actions.ducking import Ducker
-from .assistant import Assistant, TurnResult
-from .audio.format import Clip, pcm_to_wav, scale
-from .audio.playback import AudioSink
-from .clock import Clock, SystemClock
-from .dialog.intents import Action, Intent
-from .errors import SamError
-from .events import EventBus, EventType, StageTimer, State
-from .listen.vad import WebRtcVad, speech_span
-from .speech.stt import SpeechToText, Transcript
+from ..actions.ducking import Ducker
+from ..audio.format import Clip, pcm_to_wav, scale
+from ..audio.playback import AudioSink
+from ..clock import Clock, SystemClock
+from ..dialog.intents import Action, Intent
+from ..errors import SamError
+from ..events import EventBus, EventType, StageTimer, State
+from ..listen.vad import WebRtcVad, speech_span
+from ..speech.stt import SpeechToText, Transcript
+from .runner import Assistant, TurnResult
 
 log = logging.getLogger(__name__)
 

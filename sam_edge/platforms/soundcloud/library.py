@@ -28,10 +28,10 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from ..errors import PlatformError
-from ..platforms.soundcloud import SoundCloudAdapter, playable, to_track
-from ..platforms.soundcloud_auth import PLATFORM
-from .source import LibraryItem, LikedSummary, Page, PlaylistInfo, PlaylistUnavailable
+from ...errors import PlatformError
+from ...sync.source import LibraryItem, LikedSummary, Page, PlaylistInfo, PlaylistUnavailable
+from .adapter import SoundCloudAdapter, playable, to_track
+from .auth import PLATFORM
 
 PAGE = 200
 """The most SoundCloud returns at once."""

@@ -1,0 +1,1 @@
+"""Accounts: pairing (OAuth with PKCE), the encrypted token store and refreshing tokens."""

@@ -1,0 +1,1 @@
+"""The composition root: settings → real or simulated parts for every seam."""

@@ -1,0 +1,1 @@
+"""The turn pipeline: one runner for voice, upload, chat and button turns."""

@@ -1,0 +1,1 @@
+"""The local music folder: tag index, fuzzy search and mpv playback."""

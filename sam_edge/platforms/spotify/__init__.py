@@ -1,0 +1,1 @@
+"""Spotify: the adapter (spotipy), its OAuth tokens and the library reader for sync."""
