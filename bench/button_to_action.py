@@ -99,7 +99,7 @@ async def measure(rt: Runtime, arrivals: Arrivals, button: str, n: int,
     factory = mock_factory()
     # No debounce window: presses here come faster than a finger's.
     config = GpioConfig(mode="mock", bounce_time_s=0.0)
-    gpio = build_gpio(config, rt.assistant.actions, rt.listener, rt.bus,
+    gpio = build_gpio(config, rt.runner, rt.listener, rt.bus,
                       choice=PinFactoryChoice(factory, True, "bench"))
     pin = factory.pin(getattr(config, button))
     fires_on_release = button == "play_pause"
@@ -173,7 +173,7 @@ async def spotify_run(fake: FakeSpotify, url: str, arrivals: Arrivals, data: Pat
     issued = fake.issue_tokens()
     await rt.tokens.save("spotify", TokenSet(issued["access_token"], issued["refresh_token"],
                                              time.time() + 3600, issued["scope"]))
-    turn = await rt.assistant.handle_text("play Hello by Adele", "bench")
+    turn = await rt.runner.chat("play Hello by Adele", "bench")
     assert turn.status == "ok", turn
     adapter = rt.platforms["spotify"]
 

@@ -66,11 +66,6 @@ def child() -> None:
     import logging
 
     # What the sync imports, loaded before the "before" figure so the peak is the sync's work.
-    import sam_edge.accounts.store
-    import sam_edge.db.engine
-    import sam_edge.platforms.spotify.adapter
-    import sam_edge.sync.service
-    import sam_edge.sync.sources  # noqa: F401
     from sam_edge.settings import load_settings
     from sam_edge.sync.cli import run_sync_command
 

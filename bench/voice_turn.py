@@ -85,7 +85,7 @@ async def run(rounds: int, detail: bool = False) -> None:
                 marks = len(groq.requests), len(eleven.requests), len(spotify.requests)
                 groq.transcribe_with(text.format(n=30 + round_no))
                 t0 = time.perf_counter()
-                result = await rt.pipeline.process(clips[wav], play=True)
+                result = await rt.runner.voice(clips[wav], play=True)
                 assert result.turn.status == "ok", result.turn.to_dict()
                 first = result.extra.get("first_audio_at")
                 assert first is not None, "no reply audio"

@@ -1,7 +1,11 @@
-"""Pipeline events: one enum of types, one frozen event, and a bus.
+"""Turn events: one enum of names, one frozen event, and the bus every subscriber follows.
 
-Every stage emits a START and an END with a monotonic timestamp, so per-stage latency comes for
-free; subscribers (the LED patterns, the status page, the turn log) never reach into the core.
+Every turn, whatever started it (the microphone, an upload, a chat message, a button), emits
+``turn_start``, then ``<stage>_start`` / ``<stage>_end`` for each stage it runs (``wake``,
+``listen``, ``stt``, ``understand``, ``act``, ``verify``, ``reply``), then ``turn_end`` with the
+result the API returns, and ``error`` when it failed. Per-stage latency comes from the event
+timestamps. The LEDs, the earcons, the offline detector, the turn log line and ``/v1/events``
+are subscribers: none of them is reached into by the core.
 """
 
 from __future__ import annotations
@@ -16,23 +20,42 @@ from .clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
+STAGES = ("wake", "listen", "stt", "understand", "act", "verify", "reply")
+"""The stages of a turn, in order. A text turn starts at ``understand``."""
+
 
 class EventType(StrEnum):
-    WAKE = "wake"
-    LISTEN_START = "listen-start"
-    SPEECH_START = "speech-start"
-    LISTEN_END = "listen-end"
-    STT_START = "stt-start"
-    STT_END = "stt-end"
-    DIALOG_START = "dialog-start"
-    DIALOG_END = "dialog-end"
-    REPLY_START = "reply-start"
-    REPLY_AUDIO = "reply-audio"
+    TURN_START = "turn_start"
+    WAKE_START = "wake_start"
+    WAKE_END = "wake_end"
+    LISTEN_START = "listen_start"
+    SPEECH_DETECTED = "speech_detected"
+    """The endpointer heard the first speech of the utterance."""
+    LISTEN_END = "listen_end"
+    STT_START = "stt_start"
+    STT_END = "stt_end"
+    UNDERSTAND_START = "understand_start"
+    UNDERSTAND_END = "understand_end"
+    ACT_START = "act_start"
+    ACT_END = "act_end"
+    VERIFY_START = "verify_start"
+    VERIFY_END = "verify_end"
+    REPLY_START = "reply_start"
+    REPLY_AUDIO = "reply_audio"
     """The first reply audio reached the speaker."""
-    REPLY_END = "reply-end"
-    TURN_END = "turn-end"
-    STATE = "state"
+    REPLY_END = "reply_end"
+    TURN_END = "turn_end"
     ERROR = "error"
+    STATE = "state"
+    """The device's state changed (idle, listening, thinking, speaking, error; muted)."""
+
+    @classmethod
+    def start_of(cls, stage: str) -> EventType:
+        return cls(f"{stage}_start")
+
+    @classmethod
+    def end_of(cls, stage: str) -> EventType:
+        return cls(f"{stage}_end")
 
 
 class State(StrEnum):
@@ -55,19 +78,31 @@ Subscriber = Callable[[Event], None]
 
 
 class EventBus:
-    """Synchronous fan-out; a subscriber that raises is logged and never stops the pipeline."""
+    """Synchronous fan-out on the event loop's thread. A subscriber must not block (the async
+    ones queue the event and return); one that raises is logged and never stops a turn."""
 
     def __init__(self, clock: Clock | None = None) -> None:
         self._clock = clock or SystemClock()
         self._subscribers: list[Subscriber] = []
         self.state = State.IDLE
+        self.muted = False
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Add ``subscriber``; the function returned removes it."""
         self._subscribers.append(subscriber)
-        return lambda: self._subscribers.remove(subscriber)
 
-    def emit(self, type_: EventType, **data: Any) -> Event:
-        event = Event(type_, self._clock.monotonic(), data)
+        def unsubscribe() -> None:
+            if subscriber in self._subscribers:
+                self._subscribers.remove(subscriber)
+
+        return unsubscribe
+
+    def emit(self, type_: EventType, *, at: float | None = None, **data: Any) -> Event:
+        event = Event(type_, self._clock.monotonic() if at is None else at, data)
         for subscriber in list(self._subscribers):
             try:
                 subscriber(event)
@@ -78,24 +113,8 @@ class EventBus:
     def set_state(self, state: State, **data: Any) -> None:
         if state is not self.state:
             self.state = state
-            self.emit(EventType.STATE, state=state.value, **data)
+            self.emit(EventType.STATE, state=state.value, muted=self.muted, **data)
 
-
-class StageTimer:
-    """Collects START/END pairs of one turn into ``timings_ms``."""
-
-    def __init__(self, bus: EventBus, clock: Clock | None = None) -> None:
-        self._bus = bus
-        self._clock = clock or SystemClock()
-        self._started: dict[str, float] = {}
-        self.timings_ms: dict[str, float] = {}
-
-    def start(self, stage: str, type_: EventType, **data: Any) -> None:
-        self._started[stage] = self._bus.emit(type_, stage=stage, **data).timestamp
-
-    def end(self, stage: str, type_: EventType, **data: Any) -> float:
-        event = self._bus.emit(type_, stage=stage, **data)
-        began = self._started.pop(stage, event.timestamp)
-        ms = round((event.timestamp - began) * 1000, 3)
-        self.timings_ms[stage] = ms
-        return ms
+    def set_muted(self, muted: bool) -> None:
+        self.muted = muted
+        self.emit(EventType.STATE, state=self.state.value, muted=muted)

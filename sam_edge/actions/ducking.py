@@ -7,6 +7,7 @@ so "turn it up" is relative to the real volume, and "set volume to 40" is not un
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from ..errors import SamError
@@ -21,10 +22,17 @@ class Ducker:
         self._actions = actions
         self._duck_volume = duck_volume
         self._saved: tuple[MusicPlatform, int] | None = None
+        self._pending: asyncio.Task[None] | None = None
 
     @property
     def ducked(self) -> bool:
         return self._saved is not None
+
+    def start_duck(self) -> None:
+        """Lower the music in the background (listening must not wait for the platform);
+        :meth:`restore` waits for it, so a restore always wins."""
+        if self._pending is None or self._pending.done():
+            self._pending = asyncio.get_running_loop().create_task(self.duck())
 
     async def duck(self) -> None:
         if self._saved is not None:
@@ -43,6 +51,9 @@ class Ducker:
             log.info("could not lower the music: %s", exc.message)
 
     async def restore(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            await asyncio.wait([pending])  # its own failure is already logged
         saved, self._saved = self._saved, None
         if saved is None:
             return

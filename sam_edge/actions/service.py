@@ -6,8 +6,9 @@ status and a sentence (``needs_pairing``, ``no_device``, ``not_found``, ``error`
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,11 @@ class ActionResult:
     error_code: str = ""
     cache_tier: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
+    check: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
+    """Verifies the command (the ``verify`` stage); ``None`` when there is nothing to check."""
+
+
+Handler = Callable[[dict[str, Any], MusicPlatform], Awaitable[ActionResult]]
 
 
 class MusicActionService:
@@ -48,6 +54,22 @@ class MusicActionService:
         self.chooser = PlatformChooser(platforms, state, default_platform)
         self.verifier = verifier or Verifier()
         self.library = library
+        volume = self._volume
+        self._handlers: dict[Action, Handler] = {
+            Action.PLAY: self._play,
+            Action.QUEUE: self._queue,
+            Action.PAUSE: self._pause,
+            Action.RESUME: self._resume,
+            Action.NEXT: self._next,
+            Action.PREVIOUS: self._previous,
+            Action.VOLUME_UP: functools.partial(volume, action=Action.VOLUME_UP),
+            Action.VOLUME_DOWN: functools.partial(volume, action=Action.VOLUME_DOWN),
+            Action.SET_VOLUME: functools.partial(volume, action=Action.SET_VOLUME),
+            Action.SHUFFLE: self._shuffle,
+            Action.REPEAT: self._repeat,
+            Action.NOW_PLAYING: self._now_playing,
+            Action.LIKE: self._like,
+        }
 
     async def now_playing(self) -> PlaybackState | None:
         name = await self.chooser.choose()
@@ -55,6 +77,27 @@ class MusicActionService:
         return await adapter.now_playing()
 
     async def execute(self, intent: Intent) -> ActionResult:
+        """:meth:`act`, then :meth:`verify`."""
+        return await self.verify(await self.act(intent))
+
+    async def verify(self, result: ActionResult) -> ActionResult:
+        """Wait until the platform shows what the command did (see :mod:`.verify`)."""
+        check, result.check = result.check, None
+        if check is None or result.status != "ok":
+            return result
+        try:
+            await check()
+        except PlatformError as exc:
+            return self._failed(exc, result.parameters)
+        return result
+
+    def _failed(self, exc: PlatformError, params: dict[str, Any]) -> ActionResult:
+        status = next((s for t, s in _STATUS.items() if isinstance(exc, t)), "error")
+        log.info("%s (%s)", exc.message, exc.code)
+        return ActionResult(status, params, exc.message, error_code=exc.code)
+
+    async def act(self, intent: Intent) -> ActionResult:
+        """Send the command; the result's ``check`` (if any) verifies it."""
         params = dict(intent.parameters)
         if intent.action is Action.CHAT:
             return ActionResult("ok", params, intent.response_text or "")
@@ -64,11 +107,12 @@ class MusicActionService:
             name = await self.chooser.choose(params.get("platform"))
             params["platform"] = name
             adapter = await self.chooser.require(name)
-            return await self._run(intent.action, params, adapter)
+            handler = self._handlers.get(intent.action)
+            if handler is None:
+                raise PlatformError(f"I can't do {intent.action.value} yet.", code="unsupported")
+            return await handler(params, adapter)
         except PlatformError as exc:
-            status = next((s for t, s in _STATUS.items() if isinstance(exc, t)), "error")
-            log.info("%s failed: %s (%s)", intent.action, exc.message, exc.code)
-            return ActionResult(status, params, exc.message, error_code=exc.code)
+            return self._failed(exc, params)
 
     async def _switch(self, params: dict[str, Any]) -> ActionResult:
         name = params.get("platform")
@@ -109,89 +153,96 @@ class MusicActionService:
         params["uri"] = track.uri
         params.setdefault("kind", track.kind)
 
-    async def _run(self, action: Action, params: dict[str, Any],
-                   adapter: MusicPlatform) -> ActionResult:
-        if action is Action.PLAY:
-            return await self._play(params, adapter)
-        if action is Action.QUEUE:
-            if not params.get("query"):
-                raise NotFound("What should I add to the queue?")
-            track, tier = await self._find(adapter, params)
-            await adapter.queue(track)
-            self._describe(params, track)
-            return ActionResult("ok", params, f"Added {track.describe()} to the queue.",
-                                cache_tier=tier)
-        if action is Action.PAUSE:
-            await adapter.pause()
-            await self.verifier.paused(adapter)
-            return ActionResult("ok", params, "Paused.")
-        if action is Action.RESUME:
-            await adapter.resume()
-            await self.verifier.playing(adapter, None)
-            return ActionResult("ok", params, "Resuming.")
-        if action is Action.NEXT:
-            before = await adapter.now_playing()
-            await adapter.next()
-            await self.verifier.changed(adapter, before)
-            return ActionResult("ok", params, "Skipping.")
-        if action is Action.PREVIOUS:
-            await adapter.previous()
-            return ActionResult("ok", params, "Going back.")
-        if action in (Action.VOLUME_UP, Action.VOLUME_DOWN, Action.SET_VOLUME):
-            return await self._volume(action, params, adapter)
-        if action is Action.SHUFFLE:
-            state = params.get("state", True)
-            state = state if isinstance(state, bool) else True
-            await adapter.shuffle(state)
-            params["state"] = state
-            return ActionResult("ok", params, "Shuffle is on." if state else "Shuffle is off.")
-        if action is Action.REPEAT:
-            state = params.get("state", "context")
-            state = state if state in ("track", "context", "off") else "context"
-            await adapter.repeat(state)
-            params["state"] = state
-            text = {"track": "Repeating this song.", "context": "Repeat is on.",
-                    "off": "Repeat is off."}[state]
-            return ActionResult("ok", params, text)
-        if action is Action.NOW_PLAYING:
-            return await self._now_playing(params, adapter)
-        if action is Action.LIKE:
-            track = None
-            if params.get("query"):
-                track, _ = await self._find(adapter, params)
-            liked = await adapter.like(track)
-            if liked is None:
-                raise NotFound("Nothing is playing to like.")
-            self._describe(params, liked)
-            return ActionResult("ok", params, f"Saved {liked.describe()} to your liked songs.")
-        raise PlatformError(f"I can't do {action.value} yet.", code="unsupported")
-
     async def _play(self, params: dict[str, Any], adapter: MusicPlatform) -> ActionResult:
         if params.get("kind") == "liked":
-            first = await adapter.play_liked()
-            if first is None:
-                raise NotFound(f"You have no liked songs on {label(adapter.name)} yet.")
-            state = await self.verifier.playing(adapter, None)
-            params["title"] = state.title or first.title
-            params["artist"] = state.artist or first.artist
-            return ActionResult("ok", params, "Playing your liked songs.")
+            return await self._play_liked(params, adapter)
         if not params.get("query"):
-            await adapter.resume()
-            await self.verifier.playing(adapter, None)
-            return ActionResult("ok", params, "Resuming.")
+            return await self._resume(params, adapter)
         track, tier = await self._find(adapter, params)
         await adapter.play(track)
-        await self.verifier.playing(adapter, track)
         self._describe(params, track)
         what = {"album": "the album ", "playlist": "the playlist "}.get(track.kind, "")
         if track.kind == "artist":
             text = f"Playing {track.title}."
         else:
             text = f"Playing {what}{track.describe()}."
-        return ActionResult("ok", params, text, cache_tier=tier)
+        return ActionResult("ok", params, text, cache_tier=tier,
+                            check=lambda: self._checked(self.verifier.playing(adapter, track)))
 
-    async def _volume(self, action: Action, params: dict[str, Any],
-                      adapter: MusicPlatform) -> ActionResult:
+    async def _play_liked(self, params: dict[str, Any],
+                          adapter: MusicPlatform) -> ActionResult:
+        first = await adapter.play_liked()
+        if first is None:
+            raise NotFound(f"You have no liked songs on {label(adapter.name)} yet.")
+
+        async def check() -> None:
+            state = await self.verifier.playing(adapter, None)
+            params["title"] = state.title or first.title
+            params["artist"] = state.artist or first.artist
+
+        return ActionResult("ok", params, "Playing your liked songs.", check=check)
+
+    async def _queue(self, params: dict[str, Any], adapter: MusicPlatform) -> ActionResult:
+        if not params.get("query"):
+            raise NotFound("What should I add to the queue?")
+        track, tier = await self._find(adapter, params)
+        await adapter.queue(track)
+        self._describe(params, track)
+        return ActionResult("ok", params, f"Added {track.describe()} to the queue.",
+                            cache_tier=tier)
+
+    async def _pause(self, params: dict[str, Any], adapter: MusicPlatform) -> ActionResult:
+        await adapter.pause()
+        return ActionResult("ok", params, "Paused.",
+                            check=lambda: self.verifier.paused(adapter))
+
+    async def _resume(self, params: dict[str, Any], adapter: MusicPlatform) -> ActionResult:
+        await adapter.resume()
+        return ActionResult("ok", params, "Resuming.",
+                            check=lambda: self._checked(self.verifier.playing(adapter, None)))
+
+    async def _next(self, params: dict[str, Any], adapter: MusicPlatform) -> ActionResult:
+        before = await adapter.now_playing()
+        await adapter.next()
+        return ActionResult("ok", params, "Skipping.",
+                            check=lambda: self.verifier.changed(adapter, before))
+
+    async def _previous(self, params: dict[str, Any], adapter: MusicPlatform) -> ActionResult:
+        await adapter.previous()
+        return ActionResult("ok", params, "Going back.")
+
+    async def _shuffle(self, params: dict[str, Any], adapter: MusicPlatform) -> ActionResult:
+        state = params.get("state", True)
+        state = state if isinstance(state, bool) else True
+        await adapter.shuffle(state)
+        params["state"] = state
+        return ActionResult("ok", params, "Shuffle is on." if state else "Shuffle is off.")
+
+    async def _repeat(self, params: dict[str, Any], adapter: MusicPlatform) -> ActionResult:
+        state = params.get("state", "context")
+        state = state if state in ("track", "context", "off") else "context"
+        await adapter.repeat(state)
+        params["state"] = state
+        text = {"track": "Repeating this song.", "context": "Repeat is on.",
+                "off": "Repeat is off."}[state]
+        return ActionResult("ok", params, text)
+
+    async def _like(self, params: dict[str, Any], adapter: MusicPlatform) -> ActionResult:
+        track = None
+        if params.get("query"):
+            track, _ = await self._find(adapter, params)
+        liked = await adapter.like(track)
+        if liked is None:
+            raise NotFound("Nothing is playing to like.")
+        self._describe(params, liked)
+        return ActionResult("ok", params, f"Saved {liked.describe()} to your liked songs.")
+
+    @staticmethod
+    async def _checked(check: Awaitable[object]) -> None:
+        await check
+
+    async def _volume(self, params: dict[str, Any], adapter: MusicPlatform, *,
+                      action: Action) -> ActionResult:
         if action is Action.SET_VOLUME:
             if "level" not in params:
                 raise PlatformError("To what volume? Say a number from 0 to 100.",

@@ -17,56 +17,51 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from .. import __version__
 from ..accounts.secrets import Cipher
 from ..accounts.store import DbTokenStore
+from ..actions.ducking import Ducker
 from ..actions.service import MusicActionService
 from ..audio.playback import AudioSink
-from ..cache.hot import HotCache
 from ..cache.layered import SearchCache
 from ..cache.library import LibraryResolver
-from ..cache.store import SearchCacheStore
-from ..clock import Clock, SystemClock
-from ..db.engine import make_engine, make_sessionmaker, migrate
+from ..clock import Clock
 from ..db.history import DeviceStateStore, HistoryStore
 from ..dialog.llm import IntentLLM
 from ..dialog.manager import DialogManager
-from ..events import EventBus
+from ..events import EventBus, EventType
 from ..gpio import GpioRuntime, build_gpio
 from ..listen.loop import ListenLoop
+from ..listen.mute import MicrophoneSwitch
 from ..listen.wake import WakeEngine
-from ..pipeline.runner import Assistant
-from ..pipeline.voice import VoicePipeline
+from ..pipeline.hints import CachedHints
+from ..pipeline.reply import Replier
+from ..pipeline.runner import TurnRunner
 from ..platforms.base import MusicPlatform
 from ..player.base import Player
 from ..player.watchdog import PlayerWatchdog
 from ..settings import Settings
 from ..speech.stt import SpeechToText
 from ..sync.service import LibrarySyncService
-from ..sync.sources import library_sources
 from ..sync.tasks import LoopJobs, install_tasks, make_huey, start_consumer_in_process
-from .gpio import device_leds, gpio_config
-from .voice import build_voice
+from .core import Core, build_core
+from .gpio import AccountLeds, gpio_config
+from .library_sources import library_sources
+from .subscribers import Earcons, log_turn
+from .voice import build_voice_parts, endpoint_config, speech_trimmer
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Runtime:
-    settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[Any]
-    tokens: DbTokenStore
-    cipher: Cipher
-    cache: SearchCache
-    platforms: dict[str, MusicPlatform]
-    player: Player | None
+    core: Core
     llm: IntentLLM | None
-    assistant: Assistant
+    runner: TurnRunner
     bus: EventBus
-    pipeline: VoicePipeline
-    listener: ListenLoop | None = None
+    listener: ListenLoop
+    gpio: GpioRuntime
+    account_leds: AccountLeds
+    library: LibraryResolver
+    sync: LibrarySyncService
     watchdog: PlayerWatchdog | None = None
-    gpio: GpioRuntime | None = None
-    library: LibraryResolver | None = None
-    sync: LibrarySyncService | None = None
     sync_jobs: LoopJobs | None = None
     sync_tasks: Any = None
     _stop_sync: Any = field(default=None, repr=False)
@@ -75,19 +70,50 @@ class Runtime:
     _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     @property
+    def settings(self) -> Settings:
+        return self.core.settings
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.core.engine
+
+    @property
+    def sessions(self) -> async_sessionmaker[Any]:
+        return self.core.sessions
+
+    @property
+    def tokens(self) -> DbTokenStore:
+        return self.core.tokens
+
+    @property
+    def cipher(self) -> Cipher:
+        return self.core.cipher
+
+    @property
+    def cache(self) -> SearchCache:
+        return self.core.cache
+
+    @property
+    def platforms(self) -> dict[str, MusicPlatform]:
+        return self.core.platforms
+
+    @property
+    def player(self) -> Player:
+        return self.core.player
+
+    @property
     def mode(self) -> str:
         return "simulated" if self.simulated else "device"
 
     def start_background(self) -> None:
         """The microphone loop, the player watchdog and the library sync schedule
         (``sam-edge run`` only)."""
-        if self.listener is not None:
-            self.listener.start()
+        self.listener.start()
         if self.watchdog is not None:
             self.watchdog.start()
         # Expired search results would otherwise stay in SQLite for ever.
         self._background.add(asyncio.get_running_loop().create_task(self._purge_cache()))
-        if self.settings.sync.enabled and self.sync is not None:
+        if self.settings.sync.enabled:
             huey = make_huey(self.settings.data.dir)
             self.sync_jobs = LoopJobs(self.sync, asyncio.get_running_loop(),
                                       interval_s=self.settings.sync.interval_hours * 3600)
@@ -106,7 +132,7 @@ class Runtime:
             log.info("search cache: %d expired entries removed", removed)
 
     async def last_sync_at(self, platform: str) -> float | None:
-        return await self.sync.last_ok(platform) if self.sync is not None else None
+        return await self.sync.last_ok(platform)
 
     def sync_soon(self, platform: str) -> None:
         """After a pairing: fetch the new account's library now."""
@@ -120,7 +146,7 @@ class Runtime:
 
         async def say() -> None:
             try:
-                await self.pipeline.say(f"Your pairing code is {spaced}.")
+                await self.runner.say(f"Your pairing code is {spaced}.")
             except Exception:  # a silent device still shows the code in the log and page
                 log.exception("could not speak the pairing code")
 
@@ -131,36 +157,22 @@ class Runtime:
             self._stop_sync()
         if self.sync_jobs is not None:
             await self.sync_jobs.drain()
-        if self.gpio is not None:
-            self.gpio.close()
+        self.gpio.close()
         if self.watchdog is not None:
             await self.watchdog.aclose()
-        if self.listener is not None:
-            await self.listener.aclose()
-        for part in (self.pipeline.stt, self.pipeline.tts):
+        await self.listener.aclose()
+        for part in (self.runner.stt, self.runner.replier.tts):
             closer = getattr(part, "aclose", None)
             if closer is not None:
                 try:
                     await closer()
                 except Exception:
                     log.exception("closing %s failed", type(part).__name__)
-        await self.assistant.dialog.flush()
-        for adapter in self.platforms.values():
-            try:
-                await adapter.aclose()
-            except Exception:
-                log.exception("closing %s failed", adapter.name)
-        if self.player is not None:
-            await self.player.aclose()
+        await self.runner.dialog.flush()
         closer = getattr(self.llm, "aclose", None)
         if closer is not None:
             await closer()
-        self.cache.hot.close()
-        await self.engine.dispose()
-
-
-def _prepare_data_dir(settings: Settings) -> None:
-    settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        await self.core.aclose()
 
 
 async def build_runtime(
@@ -175,44 +187,9 @@ async def build_runtime(
     wake: WakeEngine | None = None,
 ) -> Runtime:
     """Build every part from ``settings``; parts passed in replace the real ones (tests)."""
-    clock = clock or SystemClock()
-    _prepare_data_dir(settings)
-    await asyncio.to_thread(migrate, settings.database_path)
-    engine = make_engine(settings.database_path)
-    sessions = make_sessionmaker(engine)
-    cipher = Cipher.from_data_dir(settings.data.dir)
-    tokens = DbTokenStore.in_data_dir(sessions, cipher, settings.data.dir)
-    cache = SearchCache(
-        HotCache(settings.cache_dir, size_mb=settings.cache.hot_size_mb),
-        SearchCacheStore(sessions),
-        hot_ttl_s=settings.cache.hot_ttl_s,
-        persistent_ttl_s=settings.cache.persistent_ttl_days * 86400,
-        clock=clock,
-    )
-    simulated: list[str] = []
-
-    if player is None:
-        from ..player.mpv import MpvPlayer
-
-        player = MpvPlayer(settings.player, settings.data.dir / "run")
-    if getattr(player, "audio_output", "") == "null":
-        simulated.append("audio output (mpv --ao=null)")
-
-    if platforms is None:
-        platforms = {}
-        from ..platforms.local.adapter import LocalAdapter
-
-        platforms["local"] = LocalAdapter(settings.music, player)
-        if settings.spotify.client_id:
-            from ..platforms.spotify.adapter import SpotifyAdapter
-
-            platforms["spotify"] = SpotifyAdapter(settings.spotify, tokens, clock=clock)
-        if settings.soundcloud.client_id:
-            from ..platforms.soundcloud.adapter import SoundCloudAdapter
-
-            platforms["soundcloud"] = SoundCloudAdapter(settings.soundcloud, tokens, player,
-                                                        clock=clock)
-
+    core = await build_core(settings, clock=clock, player=player, platforms=platforms)
+    clock = core.clock
+    simulated = core.simulated
     if llm is None and settings.groq.api_key:
         from ..dialog.llm import GroqIntentClient
 
@@ -220,24 +197,41 @@ async def build_runtime(
     if llm is None:
         simulated.append("LLM (no SAM_GROQ_API_KEY: grammar only)")
 
-    dialog = DialogManager(HistoryStore(sessions), llm, settings.dialog, clock=clock)
-    library = LibraryResolver.in_data_dir(sessions, settings.data.dir)
-    sync = LibrarySyncService(sessions, library_sources(platforms), clock,
+    dialog = DialogManager(HistoryStore(core.sessions), llm, settings.dialog, clock=clock)
+    library = LibraryResolver.in_data_dir(core.sessions, settings.data.dir)
+    sync = LibrarySyncService(core.sessions, library_sources(core.platforms), clock,
                               data_dir=settings.data.dir, listeners=[library.invalidate])
-    actions = MusicActionService(platforms, cache, DeviceStateStore(sessions),
+    actions = MusicActionService(core.platforms, core.cache, DeviceStateStore(core.sessions),
                                  settings.music.default_platform, library=library)
-    assistant = Assistant(dialog, actions, clock=clock)
     bus = EventBus(clock)
-    watchdog = PlayerWatchdog(player, bus) if hasattr(player, "restart") else None
-    pipeline, listener = build_voice(settings, assistant, actions, cache, bus, simulated,
-                                     clock=clock, stt=stt, sink=sink, wake=wake,
-                                     library=library)
-    gpio = build_gpio(gpio_config(settings), actions, listener, bus)
+    voice = build_voice_parts(settings, simulated, clock=clock, stt=stt, sink=sink, wake=wake)
+
+    async def hints() -> list[str]:
+        # Recent requests first, then the user's own library (liked first).
+        return await core.cache.store.recent_titles() + await library.titles(limit=200)
+
+    microphone = MicrophoneSwitch(bus)
+    runner = TurnRunner(
+        dialog, actions, bus,
+        replier=Replier(voice.tts, voice.sink, voice_volume=settings.audio.voice_volume),
+        stt=voice.stt, trim=speech_trimmer(settings.listen.vad_mode),
+        hints=CachedHints(hints, clock=clock),
+        ducker=Ducker(actions, settings.listen.duck_volume), microphone=microphone,
+        min_voiced_ms=settings.listen.min_voiced_ms)
+    listener = ListenLoop(
+        runner, microphone, endpoint=endpoint_config(settings),
+        vad_mode=settings.listen.vad_mode, wake=voice.wake, live=voice.live,
+        simulated=voice.demo, simulated_stt=voice.demo_stt,
+        on_error=lambda message: bus.emit(EventType.ERROR, source="microphone",
+                                          code="microphone", message=message))
+    bus.subscribe(Earcons(voice.earcon_sink, volume=settings.audio.voice_volume).on_event)
+    bus.subscribe(log_turn)
+    watchdog = PlayerWatchdog(core.player, bus) if hasattr(core.player, "restart") else None
+    gpio = build_gpio(gpio_config(settings), runner, listener, bus)
     if gpio.simulated:
         simulated.append("GPIO (virtual pins, pressable on the page)")
-    device_leds(gpio, bus, platforms)
-    return Runtime(settings=settings, engine=engine, sessions=sessions, tokens=tokens,
-                   cipher=cipher, cache=cache, platforms=platforms, player=player, llm=llm,
-                   assistant=assistant, bus=bus, pipeline=pipeline, listener=listener,
-                   watchdog=watchdog, gpio=gpio, library=library, sync=sync,
+    account_leds = AccountLeds(gpio.leds, core.platforms)
+    bus.subscribe(account_leds.on_event)
+    return Runtime(core=core, llm=llm, runner=runner, bus=bus, listener=listener, gpio=gpio,
+                   account_leds=account_leds, library=library, sync=sync, watchdog=watchdog,
                    simulated=simulated)

@@ -1,4 +1,5 @@
-"""Composition of the voice side: microphone, wake word, VAD/endpointing, STT, TTS, speaker.
+"""The voice side's seams, chosen from the settings: microphone, wake word, speech-to-text,
+text-to-speech and the speaker.
 
 Each seam falls back on its own and says so in ``simulated``: no sound card → no capture loop
 (the talk button plays the bundled demo request) and replies kept in memory; no Porcupine key →
@@ -7,34 +8,42 @@ talk button only; no Groq key → the demo's known transcript; no ElevenLabs key
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..actions.ducking import Ducker
-from ..actions.service import MusicActionService
 from ..audio.capture import has_sound_card
-from ..audio.format import scale
 from ..audio.playback import AplaySink, AudioSink, MemorySink
 from ..audio.sources import WavSource
-from ..cache.layered import SearchCache
-from ..cache.library import LibraryResolver
 from ..clock import Clock
-from ..events import Event, EventBus, EventType
 from ..listen.endpoint import EndpointConfig
-from ..listen.loop import ListenLoop
+from ..listen.vad import WebRtcVad, speech_span
 from ..listen.wake import WakeEngine, create_wake_engine
-from ..pipeline.runner import Assistant
-from ..pipeline.voice import VoicePipeline
 from ..settings import Settings
-from ..speech.earcons import earcon
 from ..speech.factory import build_stt, build_tts
 from ..speech.simulated import DEMO_WAV, KnownTranscript
 from ..speech.stt import SpeechToText
+from ..speech.tts import SpeechService
 
 log = logging.getLogger(__name__)
+
+Frames = Callable[[], AsyncIterator[bytes]]
+
+
+@dataclass
+class VoiceParts:
+    stt: SpeechToText | None
+    tts: SpeechService
+    sink: AudioSink
+    earcon_sink: AudioSink
+    wake: WakeEngine | None
+    live: Frames | None
+    """The microphone's frames; ``None`` without a sound card or PyAudio."""
+    demo: Frames
+    """What the talk button hears when there is no microphone."""
+    demo_stt: SpeechToText | None
 
 
 def endpoint_config(settings: Settings) -> EndpointConfig:
@@ -46,6 +55,15 @@ def endpoint_config(settings: Settings) -> EndpointConfig:
         max_utterance_ms=listen.max_utterance_ms,
         min_speech_ms=listen.min_voiced_ms,
     )
+
+
+def speech_trimmer(vad_mode: int) -> Callable[[bytes], tuple[int, bytes]]:
+    """The VAD's cut of an utterance: voiced milliseconds and the speech without the silence."""
+
+    def trim(pcm: bytes) -> tuple[int, bytes]:
+        return speech_span(pcm, WebRtcVad(vad_mode))
+
+    return trim
 
 
 def speaker(settings: Settings) -> AudioSink:
@@ -62,7 +80,7 @@ def _sink(settings: Settings, simulated: list[str]) -> AudioSink:
     return MemorySink()
 
 
-def _microphone(settings: Settings, simulated: list[str]):  # type: ignore[no-untyped-def]
+def _microphone(settings: Settings, simulated: list[str]) -> Frames | None:
     if not has_sound_card():
         simulated.append("microphone (no sound card: the talk button plays the demo request)")
         return None
@@ -81,11 +99,10 @@ def _microphone(settings: Settings, simulated: list[str]):  # type: ignore[no-un
     return frames
 
 
-def build_voice(settings: Settings, assistant: Assistant, actions: MusicActionService,
-                cache: SearchCache, bus: EventBus, simulated: list[str], *, clock: Clock,
-                stt: SpeechToText | None = None, sink: AudioSink | None = None,
-                wake: WakeEngine | None = None,
-                library: LibraryResolver | None = None) -> tuple[VoicePipeline, ListenLoop]:
+def build_voice_parts(settings: Settings, simulated: list[str], *, clock: Clock,
+                      stt: SpeechToText | None = None, sink: AudioSink | None = None,
+                      wake: WakeEngine | None = None) -> VoiceParts:
+    """Every voice seam; parts passed in replace the real ones (tests)."""
     if stt is None:
         stt, reason = build_stt(settings)
         if stt is not None and reason:
@@ -102,50 +119,14 @@ def build_voice(settings: Settings, assistant: Assistant, actions: MusicActionSe
         if wake is None:
             simulated.append(reason)
     live = _microphone(settings, simulated)
-
-    async def hints() -> list[str]:
-        # Recent requests first, then the user's own library (liked first).
-        titles = await cache.store.recent_titles()
-        if library is not None:
-            titles += await library.titles(limit=200)
-        return titles
-
-    pipeline = VoicePipeline(assistant, stt, tts, sink, bus,
-                             ducker=Ducker(actions, settings.listen.duck_volume),
-                             vad_mode=settings.listen.vad_mode,
-                             min_voiced_ms=settings.listen.min_voiced_ms, hints=hints,
-                             clock=clock)
-    pipeline.voice_volume = settings.audio.voice_volume
-    demo = Path(settings.audio.simulated_input).expanduser() \
+    demo_wav = Path(settings.audio.simulated_input).expanduser() \
         if settings.audio.simulated_input else DEMO_WAV
 
-    def demo_frames() -> AsyncIterator[bytes]:
-        return aiter(WavSource(demo, realtime=True))
+    def demo() -> AsyncIterator[bytes]:
+        return aiter(WavSource(demo_wav, realtime=True))
 
     earcon_sink = MemorySink() if isinstance(sink, MemorySink) else AplaySink(
         settings.audio.output_device)
-    tasks: set[asyncio.Task[bool]] = set()
-
-    def play_earcon(kind: str) -> None:
-        async def one() -> AsyncIterator[bytes]:
-            yield scale(earcon(kind), settings.audio.voice_volume)
-
-        task = asyncio.get_running_loop().create_task(earcon_sink.play(one(), 16_000))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    def on_event(event: Event) -> None:
-        if event.type is EventType.LISTEN_END and event.data.get("kind") == "timeout":
-            play_earcon("done")  # nothing was heard: listening is over
-        elif event.type is EventType.TURN_END and event.data.get("status") == "error":
-            play_earcon("error")
-
-    bus.subscribe(on_event)
-    listener = ListenLoop(
-        pipeline, bus, endpoint=endpoint_config(settings), vad_mode=settings.listen.vad_mode,
-        wake=wake, live=live, simulated=demo_frames,
-        simulated_stt=stt if stt is not None else KnownTranscript.for_wav(demo),
-        earcon=play_earcon,
-    )
-    assistant.mute_microphone = listener.set_muted
-    return pipeline, listener
+    return VoiceParts(stt=stt, tts=tts, sink=sink, earcon_sink=earcon_sink, wake=wake,
+                      live=live, demo=demo,
+                      demo_stt=stt if stt is not None else KnownTranscript.for_wav(demo_wav))

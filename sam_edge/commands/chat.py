@@ -71,7 +71,7 @@ async def _local_chat(settings: Settings, text: str | None, session_id: str,
     runtime = await build_runtime(settings)
 
     async def turn(line: str) -> dict[str, Any]:
-        return (await runtime.assistant.handle_text(line, session_id)).to_dict()
+        return (await runtime.runner.chat(line, session_id)).to_dict()
 
     try:
         return await _converse(turn, text, as_json)

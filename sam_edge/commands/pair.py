@@ -40,22 +40,16 @@ PAIRING = {
 
 async def _pair(settings: Settings, args: argparse.Namespace) -> int:
     from ..accounts.pairing import SoundCloudPairing, SpotifyPairing
-    from ..accounts.secrets import Cipher
-    from ..accounts.store import DbTokenStore
-    from ..db.engine import make_engine, make_sessionmaker, migrate
+    from ..app.core import build_core
 
     platform = args.platform
     label = PAIRING[platform][0]
     redirect_uri = (settings.spotify_redirect_uri if platform == "spotify"
                     else settings.soundcloud_redirect_uri)
-    settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    await asyncio.to_thread(migrate, settings.database_path)
-    engine = make_engine(settings.database_path)
+    core = await build_core(settings)
     try:
-        cipher = Cipher.from_data_dir(settings.data.dir)
-        tokens = DbTokenStore.in_data_dir(make_sessionmaker(engine), cipher, settings.data.dir)
         kind = SpotifyPairing if platform == "spotify" else SoundCloudPairing
-        pairing = kind(settings, tokens, cipher)
+        pairing = kind(settings, core.tokens, core.cipher)
         if args.redirect_url:
             redirect = args.redirect_url
         else:
@@ -87,7 +81,7 @@ async def _pair(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{label} paired as {done.display_name or done.account_id or 'unknown'}")
         return 0
     finally:
-        await engine.dispose()
+        await core.aclose()
 
 
 def cmd_pair(settings: Settings, args: argparse.Namespace) -> int:

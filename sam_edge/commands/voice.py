@@ -16,7 +16,8 @@ async def _listen(settings: Settings, wav: Path) -> int:
     from ..app.runtime import build_runtime
     from ..audio.errors import AudioError
     from ..audio.sources import decode_upload
-    from ..pipeline.voice import SttMissing
+    from ..pipeline.runner import SttMissing
+    from ..pipeline.turn import Source
     from ..speech.simulated import KnownTranscript
 
     try:
@@ -33,12 +34,12 @@ async def _listen(settings: Settings, wav: Path) -> int:
     runtime = await build_runtime(settings)
     try:
         stt = None
-        if runtime.pipeline.stt is None:
+        if runtime.runner.stt is None:
             stt = KnownTranscript.for_wav(wav)
             if stt is not None:
                 err(f"no SAM_GROQ_API_KEY: using the transcript in {wav.with_suffix('.txt')}")
         try:
-            result = await runtime.pipeline.process(clip, stt=stt)
+            result = await runtime.runner.voice(clip, source=Source.VOICE, stt=stt)
         except SttMissing as exc:
             err(exc.message)
             return 1

@@ -13,9 +13,9 @@ from typing import Any
 
 from gpiozero import Factory
 
-from ..actions.service import MusicActionService
 from ..events import EventBus
 from ..listen.loop import ListenLoop
+from ..pipeline.runner import TurnRunner
 from .buttons import BINDINGS, BUTTONS, ButtonPanel, GpioConfig
 from .controller import DeviceController, Press
 from .factory import GpioUnavailable, PinFactoryChoice, make_pin_factory, mock_factory
@@ -75,14 +75,14 @@ class GpioRuntime:
             factory_close()
 
 
-def build_gpio(config: GpioConfig, actions: MusicActionService, listener: ListenLoop | None,
+def build_gpio(config: GpioConfig, turns: TurnRunner, listener: ListenLoop | None,
                bus: EventBus, loop: asyncio.AbstractEventLoop | None = None, *,
                choice: PinFactoryChoice | None = None) -> GpioRuntime:
     """Everything GPIO, ready; call from the running loop (or pass it). ``choice`` replaces
     the factory picked from ``config.mode`` (tests)."""
     choice = choice or make_pin_factory(config.mode)
     loop = loop or asyncio.get_running_loop()
-    controller = DeviceController(actions, listener, bus)
+    controller = DeviceController(turns, listener)
     leds = LedPatterns(config, choice.factory, bus)
     try:
         panel = ButtonPanel(config, choice.factory, controller, loop)

@@ -1,9 +1,10 @@
 """``DeviceController``: what each physical button does, as plain async methods.
 
-The same methods serve the real buttons, the virtual ones on the status page and tests. Music
-commands go through :class:`MusicActionService` (so the platform choice, the error sentences
-and the verification are the voice path's own); voice commands go to the :class:`ListenLoop`.
-No method raises: a failure is logged and emitted as an ``ERROR`` event, which the LEDs show.
+The same methods serve the real buttons, the virtual ones on the status page and tests. Each
+press is a ``button`` turn of the :class:`TurnRunner` (so the platform choice, the error
+sentences, the verification and the events are the voice path's own); voice commands go to the
+:class:`ListenLoop`. No method raises: a failure ends the turn with its sentence, and the
+turn's ``error`` event is what the LEDs show.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from ..actions.service import ActionResult, MusicActionService
+from ..actions.service import ActionResult
 from ..dialog.intents import Action, Intent
-from ..events import EventBus, EventType
 from ..listen.loop import ListenLoop
+from ..pipeline.runner import TurnRunner
+from ..pipeline.turn import Source, Turn, TurnResult
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +51,10 @@ class CommandFailed(Exception):
 
 
 class DeviceController:
-    def __init__(self, actions: MusicActionService, listener: ListenLoop | None,
-                 bus: EventBus, *, clock: Callable[[], float] = time.perf_counter) -> None:
-        self.actions = actions
+    def __init__(self, turns: TurnRunner, listener: ListenLoop | None, *,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.turns = turns
         self.listener = listener
-        self.bus = bus
         self.clock = clock
         """The clock ``pressed_at`` is read from (``time.perf_counter``)."""
         self.history: deque[Press] = deque(maxlen=HISTORY)
@@ -76,10 +77,11 @@ class DeviceController:
         """Pause when something plays, resume otherwise (asks the platform first: the phone
         may have changed it)."""
 
-        async def toggle() -> tuple[str, ActionResult]:
-            state = await self._execute(Action.NOW_PLAYING)
+        async def toggle(turn: Turn | None) -> tuple[str, ActionResult]:
+            assert turn is not None
+            state = await self._execute(turn, Action.NOW_PLAYING)
             action = Action.PAUSE if state.parameters.get("is_playing") else Action.RESUME
-            return action.value, await self._execute(action)
+            return action.value, await self._execute(turn, action)
 
         return await self._run(button, "PLAY_PAUSE", pressed_at, toggle)
 
@@ -112,7 +114,7 @@ class DeviceController:
     async def talk(self, *, button: str = "talk", pressed_at: float | None = None) -> Press:
         """Start listening (or stop a reply that is playing: barge-in)."""
 
-        async def start() -> tuple[str, None]:
+        async def start(_turn: Turn | None) -> tuple[str, None]:
             source = self._listener().talk()
             if source == "nothing":
                 raise CommandFailed("no_audio_input", "There is no microphone to listen with.")
@@ -123,7 +125,7 @@ class DeviceController:
     async def cancel(self, *, button: str = "talk", pressed_at: float | None = None) -> Press:
         """Stop the reply and stop listening, without doing anything else."""
 
-        async def cancel() -> tuple[str, None]:
+        async def cancel(_turn: Turn | None) -> tuple[str, None]:
             self._cancel_voice()
             return "cancel", None
 
@@ -131,7 +133,7 @@ class DeviceController:
 
     async def toggle_mute(self, *, button: str = "mic_mute",
                           pressed_at: float | None = None) -> Press:
-        async def toggle() -> tuple[str, None]:
+        async def toggle(_turn: Turn | None) -> tuple[str, None]:
             listener = self._listener()
             listener.set_muted(not listener.muted)
             return "mute" if listener.muted else "unmute", None
@@ -146,46 +148,60 @@ class DeviceController:
         return self.listener
 
     def _cancel_voice(self) -> None:
+        self.turns.stop_reply()
         if self.listener is None:
             return
-        self.listener.pipeline.stop_reply()
         # ListenLoop.cancel() (drop the utterance being listened to) is optional: older loops
         # only have barge-in, and stopping the reply is then all a cancel can do.
         cancel = getattr(self.listener, "cancel", None)
         if callable(cancel):
             cancel()
 
-    async def _execute(self, action: Action) -> ActionResult:
-        result = await self.actions.execute(Intent(action))
+    async def _execute(self, turn: Turn, action: Action) -> ActionResult:
+        result = await self.turns.perform(turn, Intent(action))
         if result.status != "ok":
             raise CommandFailed(result.error_code or result.status, result.response_text)
         return result
 
     async def _action(self, button: str, action: Action, pressed_at: float | None) -> Press:
-        async def send() -> tuple[str, ActionResult]:
-            return action.value, await self._execute(action)
+        async def send(turn: Turn | None) -> tuple[str, ActionResult]:
+            assert turn is not None
+            return action.value, await self._execute(turn, action)
 
         return await self._run(button, action.value, pressed_at, send)
 
     async def _run(self, button: str, command: str, pressed_at: float | None,
-                   work: Callable[[], Awaitable[tuple[str, ActionResult | None]]], *,
+                   work: Callable[[Turn | None], Awaitable[tuple[str, ActionResult | None]]], *,
                    music: bool = True) -> Press:
+        # A music command is a turn; a voice command (talk, cancel, mute) starts or stops
+        # one, and is a turn of its own only when it fails.
+        turn = self.turns.begin(Source.BUTTON, button=button, command=command) if music \
+            else None
         try:
             if music:
                 async with self._music:
-                    command, result = await work()
+                    command, result = await work(turn)
             else:
-                command, result = await work()
+                command, result = await work(turn)
         except CommandFailed as exc:
+            turn = turn or self.turns.begin(Source.BUTTON, button=button, command=command)
+            self.turns.finish(turn, TurnResult.failed(exc.code, exc.message, action=command))
             return self._record(button, command, exc.code, exc.message, pressed_at)
         except asyncio.CancelledError:
+            if turn is not None:
+                self.turns.finish(turn, TurnResult.failed("cancelled", "Cancelled.",
+                                                          action=command))
             raise
         except Exception as exc:  # this runs for gpiozero's thread: nothing may escape
             log.exception("the %s button failed", button)
-            return self._record(button, command, "internal",
-                                f"The {button} button failed ({type(exc).__name__}).",
-                                pressed_at)
+            message = f"The {button} button failed ({type(exc).__name__})."
+            turn = turn or self.turns.begin(Source.BUTTON, button=button, command=command)
+            self.turns.finish(turn, TurnResult.failed("internal", message, action=command))
+            return self._record(button, command, "internal", message, pressed_at)
         text = result.response_text if result is not None else ""
+        if turn is not None:
+            params = dict(result.parameters) if result is not None else {}
+            self.turns.finish(turn, TurnResult(command, params, text, "ok", source="button"))
         return self._record(button, command, "ok", text, pressed_at)
 
     def _record(self, button: str, command: str, status: str, message: str,
@@ -199,6 +215,4 @@ class DeviceController:
         else:
             log.info("button %s → %s failed: %s (%s)", press.button, press.command,
                      press.message, press.status)
-            self.bus.emit(EventType.ERROR, source="button", button=press.button,
-                          command=press.command, code=press.status, message=press.message)
         return press

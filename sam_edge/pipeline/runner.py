@@ -1,115 +1,232 @@
-"""One turn of the assistant for text: understand → act → reply, with per-stage timings."""
+"""``TurnRunner``: the one runner for every turn — voice, upload, chat text and button press.
+
+Stages, in order: ``wake`` and ``listen`` (the microphone's turns, see :mod:`.listening`),
+``stt`` (voice and upload), ``understand`` (the grammar, then the LLM), ``act`` (the platform
+command), ``verify`` (the platform shows it happened), ``reply`` (spoken). Each is emitted by
+the turn's :class:`~.turn.Turn`; nothing here measures time beside the events.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
 from typing import Any
 
+from ..actions.ducking import Ducker
 from ..actions.service import ActionResult, MusicActionService
-from ..clock import Clock, SystemClock
-from ..dialog.device import DeviceCommand, parse_device_command
+from ..audio.format import Clip
+from ..dialog.device import parse_device_command
 from ..dialog.intents import Action, Intent
 from ..dialog.manager import DialogManager
+from ..errors import SamError
+from ..events import EventBus, State
+from ..listen.mute import MicrophoneSwitch
+from ..speech.stt import SpeechToText, Transcript
+from .hints import CachedHints
+from .listening import ListeningTurn
+from .reply import Replier
+from .turn import STATUSES, Source, Turn, TurnResult, VoiceResult, no_speech
 
 log = logging.getLogger(__name__)
 
-BeforeAction = Callable[[Intent], Awaitable[None]]
+VOLUME_ACTIONS = (Action.VOLUME_UP, Action.VOLUME_DOWN, Action.SET_VOLUME)
+NO_STT = "Speech-to-text is not set up: set SAM_GROQ_API_KEY."
 
-STATUSES = ("ok", "not_understood", "not_found", "needs_pairing", "no_device", "error")
-
-
-@dataclass(slots=True)
-class TurnResult:
-    action: str
-    parameters: dict[str, Any]
-    response_text: str
-    status: str
-    timings_ms: dict[str, float]
-    error: dict[str, str] | None = None
-    source: str = ""
-    cache_tier: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "action": self.action,
-            "parameters": self.parameters,
-            "response_text": self.response_text,
-            "status": self.status,
-            "timings_ms": self.timings_ms,
-        }
-        if self.error is not None:
-            out["error"] = self.error
-        out.update(self.extra)
-        return out
+Trimmer = Callable[[bytes], tuple[int, bytes]]
+"""PCM → (voiced milliseconds, the speech without the silence around it)."""
 
 
-class Assistant:
-    def __init__(self, dialog: DialogManager, actions: MusicActionService,
-                 *, clock: Clock | None = None) -> None:
+class SttMissing(SamError):
+    code = "stt_unavailable"
+
+
+class TurnRunner:
+    def __init__(self, dialog: DialogManager, actions: MusicActionService, bus: EventBus, *,
+                 replier: Replier, stt: SpeechToText | None = None,
+                 trim: Trimmer | None = None, hints: CachedHints | None = None,
+                 ducker: Ducker | None = None, microphone: MicrophoneSwitch | None = None,
+                 min_voiced_ms: int = 250) -> None:
         self.dialog = dialog
         self.actions = actions
-        self._clock = clock or SystemClock()
-        self.mute_microphone: Callable[[bool], None] | None = None
-        """Set by the composition root when there is a listening loop."""
+        self.bus = bus
+        self.replier = replier
+        self.stt = stt
+        self.ducker = ducker
+        self.microphone = microphone
+        self._trim = trim
+        self._hints = hints
+        self._min_voiced_ms = min_voiced_ms
+        self._active: set[Turn] = set()
+        self.last: dict[str, Any] = {}
+        """The last finished turn, as ``/v1/state`` shows it."""
 
-    async def _device(self, command: DeviceCommand, t0: float) -> TurnResult:
-        if command.name == "mute_microphone" and self.mute_microphone is not None:
-            self.mute_microphone(True)
-            text = "Microphone off. Press the mute button to turn it back on."
-            status, error = "ok", None
-        else:
-            text = "There is no microphone to turn off."
-            status, error = "error", {"code": "no_microphone", "message": text}
-        return TurnResult("CHAT", {"device": "microphone", "muted": status == "ok"}, text,
-                          status, {"total": self._ms(t0)}, error=error, source="grammar")
+    # ---------------------------------------------------------------- turns
 
-    def _ms(self, start: float) -> float:
-        return round((self._clock.monotonic() - start) * 1000, 3)
+    def begin(self, source: Source, *, session_id: str = "default", **data: Any) -> Turn:
+        turn = Turn(self.bus, source, session_id=session_id, **data)
+        self._active.add(turn)
+        return turn
 
-    async def handle_text(self, text: str, session_id: str = "default", *,
-                          before_action: BeforeAction | None = None,
-                          log_turn: bool = True) -> TurnResult:
-        """Understand ``text`` and act on it. ``before_action`` runs between the two (the voice
-        pipeline restores ducked music there for volume commands)."""
-        t0 = self._clock.monotonic()
-        timings: dict[str, float] = {}
+    def finish(self, turn: Turn, result: TurnResult, *, transcript: str | None = None,
+               reply_source: str = "") -> TurnResult:
+        self._active.discard(turn)
+        turn.finish(result, transcript=transcript)
+        self.last = {"turn_id": turn.id, "source": turn.source.value,
+                     "transcript": turn.transcript, **result.to_dict(),
+                     "reply_source": reply_source, "at": time.time()}
+        if not self._active:
+            self.bus.set_state(State.ERROR if result.status == "error" else State.IDLE)
+        return result
+
+    async def chat(self, text: str, session_id: str = "default", *,
+                   source: Source = Source.CHAT) -> TurnResult:
+        """A typed command: understand → act → verify (no speech)."""
+        turn = self.begin(source, session_id=session_id, text=text)
+        try:
+            result = await self._understand_and_act(turn, text)
+        except BaseException as exc:
+            self.finish(turn, _failure(exc))
+            raise
+        return self.finish(turn, result)
+
+    async def voice(self, clip: Clip, *, source: Source = Source.UPLOAD,
+                    turn: Turn | None = None, session_id: str = "default", play: bool = True,
+                    collect: bool = False, stt: SpeechToText | None = None) -> VoiceResult:
+        """A whole utterance (endpointed by the microphone loop, or an uploaded file) to a
+        spoken reply. ``stt`` replaces the configured speech-to-text for this turn."""
+        turn = turn or self.begin(source, session_id=session_id)
+        try:
+            result = await self._voice(turn, clip, play, collect, stt or self.stt)
+        except BaseException as exc:
+            self.finish(turn, _failure(exc))
+            raise
+        finally:
+            if self.ducker is not None:
+                await self.ducker.restore()
+        self.finish(turn, result.turn, transcript=result.transcript,
+                    reply_source=result.reply_source)
+        return result
+
+    async def perform(self, turn: Turn, intent: Intent) -> ActionResult:
+        """The ``act`` and ``verify`` stages of one intent."""
+        with turn.stage("act", action=intent.action.value) as end:
+            outcome = await self.actions.act(intent)
+            end["status"] = outcome.status
+        if outcome.check is not None and outcome.status == "ok":
+            with turn.stage("verify") as end:
+                outcome = await self.actions.verify(outcome)
+                end["status"] = outcome.status
+        return outcome
+
+    def open_voice_turn(self, by: str) -> ListeningTurn:
+        """The wake word or the talk button: a new microphone turn, listening. A reply still
+        playing is stopped (barge-in); the music is lowered while listening."""
+        if self.replying:
+            self.stop_reply()
+        turn = self.begin(Source.VOICE, by=by)
+        with turn.stage("wake", by=by):
+            pass
+        turn.start("listen")
+        if self.ducker is not None:
+            self.ducker.start_duck()
+        return ListeningTurn(self, turn)
+
+    async def say(self, text: str) -> None:
+        await self.replier.say(text)
+
+    @property
+    def replying(self) -> bool:
+        return self.replier.replying
+
+    def stop_reply(self) -> None:
+        self.replier.stop()
+
+    # ---------------------------------------------------------------- stages
+
+    async def _voice(self, turn: Turn, clip: Clip, play: bool, collect: bool,
+                     stt: SpeechToText | None) -> VoiceResult:
+        voiced, speech = self._trim(clip.pcm) if self._trim else (len(clip.pcm) // 32, clip.pcm)
+        if voiced < self._min_voiced_ms:
+            return VoiceResult("", no_speech(f"only {voiced} ms of speech"))
+        if stt is None:
+            raise SttMissing(NO_STT)
+        hints = await self._hints() if self._hints is not None else []
+        with turn.stage("stt") as end:
+            try:
+                # Long silences cost upload time and invite Whisper's hallucinations.
+                transcript: Transcript = await stt.transcribe(Clip(speech, clip.sample_rate),
+                                                              hints=hints)
+            except SamError as exc:
+                end.update(ok=False, code=exc.code)
+                failed = TurnResult.failed(exc.code, exc.message)
+                return await self._reply(turn, VoiceResult("", failed), play, collect)
+            end.update(ok=True, text=transcript.text)
+        text = transcript.text.strip()
+        if transcript.no_speech or not text:
+            return VoiceResult("", no_speech(transcript.rejected_reason or "no words"))
+        turn.transcript = text
+        result = await self._understand_and_act(turn, text, voice=True)
+        return await self._reply(turn, VoiceResult(text, result), play, collect)
+
+    async def _understand_and_act(self, turn: Turn, text: str, *,
+                                  voice: bool = False) -> TurnResult:
         device = parse_device_command(text)
         if device is not None:
-            return await self._device(device, t0)
-        understanding = await self.dialog.understand(text, session_id, self.actions.now_playing)
-        timings["understand"] = self._ms(t0)
-        intent = understanding.intent
+            return self._mute(turn)
+        with turn.stage("understand") as end:
+            understanding = await self.dialog.understand(text, turn.session_id,
+                                                         self.actions.now_playing)
+            intent = understanding.intent
+            end.update(action=intent.action.value if intent else None,
+                       by=intent.source if intent else None)
         if intent is None:
             code = understanding.error_code or "not_understood"
-            result = TurnResult(
-                action=Action.CHAT.value, parameters={}, response_text=understanding.message,
-                status="not_understood" if code == "not_understood" else "error",
-                timings_ms=timings, error={"code": code, "message": understanding.message},
-            )
+            result = TurnResult.failed(
+                code, understanding.message,
+                status="not_understood" if code == "not_understood" else "error")
         else:
-            if before_action is not None:
-                await before_action(intent)
-            t1 = self._clock.monotonic()
-            outcome: ActionResult = await self.actions.execute(intent)
-            timings["action"] = self._ms(t1)
+            if voice and self.ducker is not None and intent.action in VOLUME_ACTIONS:
+                # "Turn it up" is relative to the real volume, not the ducked one.
+                await self.ducker.restore()
+            outcome = await self.perform(turn, intent)
             status = outcome.status if outcome.status in STATUSES else "error"
-            result = TurnResult(
-                action=intent.action.value, parameters=outcome.parameters,
-                response_text=outcome.response_text, status=status, timings_ms=timings,
-                source=intent.source, cache_tier=outcome.cache_tier,
-            )
+            result = TurnResult(intent.action.value, outcome.parameters,
+                                outcome.response_text, status, source=intent.source,
+                                cache_tier=outcome.cache_tier)
             if status != "ok":
                 result.error = {"code": outcome.error_code or status,
                                 "message": outcome.response_text}
-        self.dialog.remember(session_id, text, result.action, result.parameters,
+        self.dialog.remember(turn.session_id, text, result.action, result.parameters,
                              result.response_text, result.status)
-        timings["total"] = self._ms(t0)
-        # One line per turn: a voice turn logs its own, with every stage in it.
-        log.log(logging.INFO if log_turn else logging.DEBUG,
-                "turn %s status=%s source=%s cache=%s timings=%s", result.action,
-                 result.status, result.source or "-", result.cache_tier or "-",
-                 " ".join(f"{k}={v:.1f}" for k, v in timings.items()))
         return result
+
+    def _mute(self, turn: Turn) -> TurnResult:
+        with turn.stage("act", action="mute_microphone"):
+            if self.microphone is None:
+                text = "There is no microphone to turn off."
+                return TurnResult("CHAT", {"device": "microphone", "muted": False}, text,
+                                  "error", error={"code": "no_microphone", "message": text},
+                                  source="grammar")
+            self.microphone.set(True)
+            self.replier.stop()
+        return TurnResult("CHAT", {"device": "microphone", "muted": True},
+                          "Microphone off. Press the mute button to turn it back on.", "ok",
+                          source="grammar")
+
+    async def _reply(self, turn: Turn, result: VoiceResult, play: bool,
+                     collect: bool) -> VoiceResult:
+        spoken = await self.replier.speak(turn, result.turn.response_text, play=play,
+                                          collect=collect)
+        if spoken is not None:
+            result.reply_pcm = spoken.pcm
+            result.reply_sample_rate = spoken.sample_rate
+            result.reply_source = spoken.source
+        return result
+
+
+def _failure(exc: BaseException) -> TurnResult:
+    """The result a turn ends with when it raised (the caller decides the HTTP answer)."""
+    if isinstance(exc, SamError):
+        return TurnResult.failed(exc.code, exc.message)
+    return TurnResult.failed("internal", "Something went wrong on the device; please try again.")

@@ -59,32 +59,13 @@ def _not_set_up(settings: Settings, platform: str | None) -> str | None:
 
 
 async def _sync(settings: Settings, platform: str | None, show_progress: bool) -> int:
-    from ..accounts.secrets import Cipher
-    from ..accounts.store import DbTokenStore
-    from ..db.engine import make_engine, make_sessionmaker, migrate
-    from .sources import library_sources
+    from ..app.core import build_core
+    from ..app.library_sources import library_sources
 
-    data_dir = settings.data.dir
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    await asyncio.to_thread(migrate, settings.database_path)
-    engine = make_engine(settings.database_path)
-    adapters: list[Any] = []
+    core = await build_core(settings)
     try:
-        sessions = make_sessionmaker(engine)
-        tokens = DbTokenStore.in_data_dir(sessions, Cipher.from_data_dir(data_dir), data_dir)
-        if settings.spotify.client_id:
-            from ..platforms.spotify.adapter import SpotifyAdapter
-
-            adapters.append(SpotifyAdapter(settings.spotify, tokens))
-        if settings.soundcloud.client_id:
-            from ..platforms.soundcloud.adapter import SoundCloudAdapter
-            from ..player.mpv import MpvPlayer
-
-            # The player is never started: a sync only reads the library.
-            player = MpvPlayer(settings.player, data_dir / "run")
-            adapters.append(SoundCloudAdapter(settings.soundcloud, tokens, player))
-        service = LibrarySyncService(sessions, library_sources({a.name: a for a in adapters}),
-                                     data_dir=data_dir)
+        service = LibrarySyncService(core.sessions, library_sources(core.platforms),
+                                     data_dir=settings.data.dir)
         if platform is None and not await service.paired():
             print("nothing to sync: no music account is paired (run: sam-edge pair spotify)")
             return 0
@@ -96,9 +77,7 @@ async def _sync(settings: Settings, platform: str | None, show_progress: bool) -
             return 1
         return _report(summaries)
     finally:
-        for adapter in adapters:
-            await adapter.aclose()
-        await engine.dispose()
+        await core.aclose()
 
 
 def _report(summaries: list[SyncSummary]) -> int:

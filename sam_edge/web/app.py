@@ -13,9 +13,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from ..app.runtime import Runtime, build_runtime
+from ..pipeline.turn import Source
 from ..settings import Settings
 from .access import AccessGuard, AccessMiddleware
 from .adapters import router as adapters_router
+from .deps import RunnerDep, RuntimeDep
+from .events import router as events_router
 from .gpio import router as gpio_router
 from .pairing_page import router as pages_router
 from .schemas import ChatRequest
@@ -59,9 +62,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             rt.start_background()
             if settings.http.host not in LOOPBACK_HOSTS:
                 rt.announce_pairing_code(app.state.access_guard.code)
-            check = getattr(rt.gpio, "pairing_check", None)
-            if check is not None:
-                await check()
+            await rt.account_leds.check_pairing()
         try:
             yield
         finally:
@@ -73,6 +74,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         app.state.runtime = runtime
 
     app.include_router(voice_router)
+    app.include_router(events_router)
     app.include_router(adapters_router)
     app.include_router(pages_router)
     app.include_router(gpio_router)
@@ -106,8 +108,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         )
 
     @app.get("/health")
-    async def health(request: Request) -> dict[str, Any]:
-        rt: Runtime = request.app.state.runtime
+    async def health(rt: RuntimeDep) -> dict[str, Any]:
         platforms = {name: await p.is_paired() for name, p in rt.platforms.items()}
         return {
             "status": "ok",
@@ -121,9 +122,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         }
 
     @app.post("/v1/chat/message")
-    async def chat(body: ChatRequest, request: Request) -> dict[str, Any]:
-        rt: Runtime = request.app.state.runtime
-        result = await rt.assistant.handle_text(body.text, body.session_id)
+    async def chat(body: ChatRequest, runner: RunnerDep) -> dict[str, Any]:
+        result = await runner.chat(body.text, body.session_id, source=Source.CHAT)
         return result.to_dict()
 
     return app

@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+
+from .deps import RuntimeDep
 
 log = logging.getLogger(__name__)
 
@@ -22,24 +24,17 @@ def _problem(status: int, code: str, message: str) -> JSONResponse:
                         content={"detail": message, "message": message, "code": code})
 
 
-def _gpio(request: Request) -> Any:
-    return getattr(request.app.state.runtime, "gpio", None)
 
 
 @router.get("/v1/gpio", response_model=None)
-async def gpio_status(request: Request) -> dict[str, Any] | JSONResponse:
-    gpio = _gpio(request)
-    if gpio is None:
-        return _problem(404, "gpio_off", "Buttons and LEDs are not set up on this device.")
-    return gpio.status()  # type: ignore[no-any-return]
+async def gpio_status(rt: RuntimeDep) -> dict[str, Any] | JSONResponse:
+    return rt.gpio.status()
 
 
 @router.post("/v1/gpio/buttons/{name}/press", response_model=None)
-async def press(request: Request, name: str,
+async def press(rt: RuntimeDep, name: str,
                 hold: bool = Query(False)) -> dict[str, Any] | JSONResponse:
-    gpio = _gpio(request)
-    if gpio is None:
-        return _problem(404, "gpio_off", "Buttons and LEDs are not set up on this device.")
+    gpio = rt.gpio
     if not gpio.simulated:
         return _problem(409, "real_pins",
                         "These buttons are real: press them on the device.")

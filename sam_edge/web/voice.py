@@ -6,13 +6,15 @@ import asyncio
 import logging
 from typing import Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from ..audio.errors import AudioError
 from ..audio.sources import decode_upload
-from ..pipeline.voice import NO_STT, SttMissing
+from ..pipeline.runner import NO_STT, SttMissing
+from ..pipeline.turn import Source
+from .deps import RuntimeDep
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +28,11 @@ def _problem(status: int, code: str, message: str) -> JSONResponse:
 
 @router.post("/v1/voice/process")
 async def voice_process(
-    request: Request,
+    rt: RuntimeDep,
     file: UploadFile = File(...),
     session_id: str = Form("default", max_length=100),
     reply_audio: bool = Query(False),
 ) -> Any:
-    rt = request.app.state.runtime
     limits = rt.settings.voice
     max_bytes = int(limits.max_upload_mb * 1024 * 1024)
     data = await file.read(max_bytes + 1)
@@ -43,23 +44,22 @@ async def voice_process(
                                        max_seconds=limits.max_upload_seconds)
     except AudioError as exc:
         return _problem(exc.status, exc.code, exc.message)
-    pipeline = rt.pipeline
-    if pipeline.stt is None:
+    runner = rt.runner
+    if runner.stt is None:
         return _problem(503, "stt_unavailable", NO_STT)
     try:
-        result = await pipeline.process(clip, session_id=session_id or "default", play=False,
-                                        collect=reply_audio)
+        result = await runner.voice(clip, source=Source.UPLOAD,
+                                    session_id=session_id or "default", play=False,
+                                    collect=reply_audio)
     except SttMissing as exc:
         return _problem(503, exc.code, exc.message)
     return result.to_dict(reply_audio=reply_audio)
 
 
 @router.post("/v1/listen", status_code=202)
-async def listen(request: Request) -> dict[str, Any]:
+async def listen(rt: RuntimeDep) -> dict[str, Any]:
     """The talk button: start listening now (or stop a reply that is playing)."""
-    loop = request.app.state.runtime.listener
-    if loop is None:
-        return {"listening": False, "reason": "no audio input"}
+    loop = rt.listener
     started = loop.talk()
     return {"listening": True, "source": started}
 
@@ -69,22 +69,19 @@ class MicrophoneRequest(BaseModel):
 
 
 @router.post("/v1/microphone")
-async def microphone(body: MicrophoneRequest, request: Request) -> dict[str, Any]:
+async def microphone(body: MicrophoneRequest, rt: RuntimeDep) -> dict[str, Any]:
     """Mute or unmute the microphone: while muted nothing is captured or sent."""
-    loop = request.app.state.runtime.listener
-    if loop is None:
-        return {"muted": True, "reason": "no audio input"}
+    loop = rt.listener
     loop.set_muted(body.muted)
     return {"muted": loop.muted}
 
 
 @router.get("/v1/state")
-async def state(request: Request) -> dict[str, Any]:
-    rt = request.app.state.runtime
+async def state(rt: RuntimeDep) -> dict[str, Any]:
     return {
         "state": rt.bus.state.value,
         "mode": rt.mode,
         "simulated": rt.simulated,
-        "last": rt.pipeline.last,
-        "muted": bool(rt.listener and rt.listener.muted),
+        "last": rt.runner.last,
+        "muted": rt.listener.muted,
     }

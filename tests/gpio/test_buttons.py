@@ -74,7 +74,7 @@ async def world(settings: Settings) -> AsyncIterator[World]:
                              player=player)
     factory = mock_factory()
     config = GpioConfig(mode="mock", hold_time_s=0.1, volume_repeat_s=0.05)
-    gpio = build_gpio(config, rt.assistant.actions, rt.listener, rt.bus,
+    gpio = build_gpio(config, rt.runner, rt.listener, rt.bus,
                       choice=PinFactoryChoice(factory, True, "tests"))
     rt.gpio = gpio  # type: ignore[attr-defined]
     yield World(rt, gpio, player, factory)
@@ -135,7 +135,8 @@ async def test_holding_play_pause_stops_without_a_tap_first(world: World) -> Non
 async def test_talk_runs_a_voice_turn_that_reaches_the_player(world: World) -> None:
     await world.player.play(SONGS)
     world.tap("talk")
-    await until(lambda: any(e.type is EventType.TURN_END for e in world.events), timeout=20)
+    await until(lambda: any(e.type is EventType.TURN_END and e.data["source"] == "voice"
+                            for e in world.events), timeout=20)
     assert world.player.paused  # the demo request says "pause"
     states = [e.data["state"] for e in world.events if e.type is EventType.STATE]
     assert states[0] == "listening" and "thinking" in states
@@ -148,7 +149,7 @@ async def test_holding_talk_cancels_instead_of_listening(world: World) -> None:
     pin.drive_high()
     await world.settle()
     assert [(p.command, p.status) for p in world.gpio.controller.history] == [("cancel", "ok")]
-    assert not any(e.type is EventType.WAKE for e in world.events)
+    assert not any(e.type is EventType.WAKE_START for e in world.events)
 
 
 async def test_mic_mute_toggles_the_listener(world: World) -> None:
@@ -164,7 +165,9 @@ async def test_a_failed_command_is_an_error_event_never_an_exception(world: Worl
     await world.settle()
     errors = [e for e in world.events if e.type is EventType.ERROR]
     assert len(errors) == 1 and errors[0].data["code"] == "nothing_playing"
-    assert errors[0].data["button"] == "next"
+    assert errors[0].data["source"] == "button"
+    ends = [e for e in world.events if e.type is EventType.TURN_END]
+    assert ends[-1].data["status"] == "error" and ends[-1].data["action"] == "NEXT"
     assert world.gpio.leds.state == "error"
 
 

@@ -81,7 +81,7 @@ async def test_an_error_flashes_red_then_goes_back(
 
 async def test_muted_comes_from_the_bus_and_activity_wins_over_it(
         leds: LedPatterns, bus: EventBus, factory: MockFactory) -> None:
-    bus.emit(EventType.STATE, state=bus.state.value, muted=True)
+    bus.set_muted(True)
     assert (leds.state, rgb(factory)) == ("muted", (1.0, 0.0, 0.0))
     bus.set_state(State.SPEAKING)
     assert leds.state == "speaking"

@@ -16,6 +16,7 @@ from sam_edge.audio.sources import WavSource
 from sam_edge.events import Event, EventType
 from sam_edge.listen.endpoint import EndpointConfig
 from sam_edge.listen.loop import ListenLoop
+from sam_edge.listen.mute import MicrophoneSwitch
 from sam_edge.listen.wake import OffsetWake
 from sam_edge.settings import Settings
 from sam_edge.speech.simulated import KnownTranscript
@@ -55,7 +56,8 @@ class World:
         def source(path: Path) -> Callable[[], AsyncIterator[bytes]]:
             return lambda: aiter(WavSource(path))
 
-        return ListenLoop(self.rt.pipeline, self.rt.bus, endpoint=EndpointConfig(**endpoint),
+        return ListenLoop(self.rt.runner, MicrophoneSwitch(self.rt.bus),
+                          endpoint=EndpointConfig(**endpoint),
                           wake=wake, live=source(live) if live else None,
                           simulated=source(simulated) if simulated else None,
                           simulated_stt=stt)
@@ -64,7 +66,7 @@ class World:
         async def wait() -> Event:
             while True:
                 for event in self.events:
-                    if event.type is EventType.TURN_END:
+                    if event.type is EventType.TURN_END and event.data["source"] == "voice":
                         return event
                 await asyncio.sleep(0.01)
 
@@ -91,12 +93,15 @@ async def test_wake_word_then_a_command(world: World) -> None:
     loop.start()
     end = await world.turn_end()
     assert end.data["status"] == "ok"
-    assert world.rt.pipeline.last["action"] == "PAUSE"
+    assert world.rt.runner.last["action"] == "PAUSE"
     types = world.types()
-    expected = [EventType.WAKE, EventType.LISTEN_START, EventType.SPEECH_START,
+    expected = [EventType.TURN_START, EventType.WAKE_START, EventType.WAKE_END,
+                EventType.LISTEN_START, EventType.SPEECH_DETECTED,
                 EventType.LISTEN_END, EventType.STT_START, EventType.STT_END,
-                EventType.DIALOG_START, EventType.DIALOG_END, EventType.REPLY_START,
-                EventType.REPLY_AUDIO, EventType.REPLY_END, EventType.TURN_END]
+                EventType.UNDERSTAND_START, EventType.UNDERSTAND_END, EventType.ACT_START,
+                EventType.ACT_END, EventType.VERIFY_START, EventType.VERIFY_END,
+                EventType.REPLY_START, EventType.REPLY_AUDIO, EventType.REPLY_END,
+                EventType.TURN_END]
     assert [t for t in types if t in expected] == expected
     stamps = [e.timestamp for e in world.events]
     assert stamps == sorted(stamps)
@@ -109,7 +114,7 @@ async def test_without_a_wake_nothing_is_sent(world: World) -> None:
     loop.start()
     assert loop._runner is not None
     await asyncio.wait_for(loop._runner, 10)
-    assert EventType.WAKE not in world.types()
+    assert EventType.WAKE_START not in world.types()
     assert not world.groq.requests
 
 
@@ -117,8 +122,8 @@ async def test_talk_button_in_the_simulated_mode(world: World) -> None:
     loop = world.loop(simulated=DATA / "pause.wav", stt=KnownTranscript("pause"))
     assert loop.talk() == "simulated"
     await world.turn_end()
-    assert world.rt.pipeline.last["transcript"] == "pause"
-    assert ("pause",) in world.player.calls or world.rt.pipeline.last["status"] != "error"
+    assert world.rt.runner.last["transcript"] == "pause"
+    assert ("pause",) in world.player.calls or world.rt.runner.last["status"] != "error"
 
 
 async def test_muted_microphone_captures_nothing(world: World) -> None:
@@ -129,14 +134,14 @@ async def test_muted_microphone_captures_nothing(world: World) -> None:
         return aiter(WavSource(DATA / "hey_sam_pause.wav"))
 
     world.groq.transcribe_with("pause")
-    loop = ListenLoop(world.rt.pipeline, world.rt.bus, endpoint=EndpointConfig(),
+    loop = ListenLoop(world.rt.runner, MicrophoneSwitch(world.rt.bus), endpoint=EndpointConfig(),
                       wake=OffsetWake(0.8), live=microphone)
     loop.set_muted(True)
     loop.start()
     loop.talk()
     await asyncio.sleep(0.1)
     assert not opened  # the capture stream is not even open
-    assert EventType.WAKE not in world.types()
+    assert EventType.WAKE_START not in world.types()
     assert not world.groq.requests
     loop.set_muted(False)
     await world.turn_end()
@@ -160,7 +165,7 @@ async def test_speech_longer_than_the_cap_is_cut(world: World) -> None:
     loop.talk()
     await world.turn_end()
     ends = [e for e in world.events if e.type is EventType.LISTEN_END]
-    assert ends[0].data == {"kind": "speech", "reason": "max_length"}
+    assert (ends[0].data["kind"], ends[0].data["reason"]) == ("speech", "max_length")
     sent = [r for r in world.groq.requests if r.path.endswith("/audio/transcriptions")]
     assert len(sent) == 1
     assert len(sent[0].files["file"][1]) < 16000 * 2 * 4  # about 3 s of audio, not 22
@@ -184,7 +189,7 @@ async def test_barge_in_stops_the_reply(world: World) -> None:
 
 
 async def test_music_is_ducked_and_restored(world: World) -> None:
-    await world.rt.assistant.handle_text("play music")  # resumes: the player reports playing
+    await world.rt.runner.chat("play music")  # resumes: the player reports playing
     world.player.paused = False
     world.player.queue, world.player.index = ["/music/a.mp3"], 0
     loop = world.loop(simulated=DATA / "pause.wav", stt=KnownTranscript("what's playing"))
@@ -208,7 +213,7 @@ async def test_set_volume_during_the_turn_wins_over_the_restore(world: World) ->
 async def test_ducking_never_compounds(world: World) -> None:
     world.player.paused = False
     world.player.queue, world.player.index = ["/music/a.mp3"], 0
-    ducker = world.rt.pipeline.ducker
+    ducker = world.rt.runner.ducker
     assert ducker is not None
     await ducker.duck()
     await ducker.duck()
@@ -221,7 +226,7 @@ async def test_cancel_drops_the_request(world: World) -> None:
     loop.talk()
 
     async def speaking() -> None:
-        while EventType.SPEECH_START not in world.types():
+        while EventType.SPEECH_DETECTED not in world.types():
             await asyncio.sleep(0.005)
 
     await asyncio.wait_for(speaking(), 10)

@@ -15,12 +15,12 @@ import pytest
 from sam_edge.accounts.secrets import Cipher
 from sam_edge.accounts.store import DbTokenStore
 from sam_edge.accounts.tokens import TokenSet
+from sam_edge.app.library_sources import library_sources
 from sam_edge.clock import ManualClock
 from sam_edge.db.engine import make_engine, make_sessionmaker, migrate
 from sam_edge.platforms.spotify.adapter import SpotifyAdapter
 from sam_edge.settings import Settings, load_settings
 from sam_edge.sync.service import LibrarySyncService
-from sam_edge.sync.sources import library_sources
 from tests.fakes.server import serve
 from tests.fakes.spotify import CLIENT_ID, FakeSpotify
 

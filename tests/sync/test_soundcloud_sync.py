@@ -15,6 +15,7 @@ import pytest
 from sam_edge.accounts.secrets import Cipher
 from sam_edge.accounts.store import DbTokenStore
 from sam_edge.accounts.tokens import TokenSet
+from sam_edge.app.library_sources import library_sources
 from sam_edge.cache.library import LibraryResolver
 from sam_edge.clock import ManualClock
 from sam_edge.db.engine import make_engine, make_sessionmaker, migrate
@@ -22,7 +23,6 @@ from sam_edge.platforms.soundcloud.adapter import SoundCloudAdapter
 from sam_edge.platforms.soundcloud.library import PAGE, SoundCloudSource
 from sam_edge.settings import Settings, load_settings
 from sam_edge.sync.service import LibrarySyncService, SyncProgress
-from sam_edge.sync.sources import library_sources
 from tests.fakes.recording import RecordingPlayer
 from tests.fakes.server import serve
 from tests.fakes.soundcloud import CLIENT_ID, CLIENT_SECRET, FakeSoundCloud

@@ -81,7 +81,7 @@ async def test_the_pairing_code_is_spoken(client: tuple[httpx.AsyncClient, Runti
     from sam_edge.audio.playback import MemorySink
 
     _, rt = client
-    sink = rt.pipeline.sink
+    sink = rt.runner.replier.sink
     assert isinstance(sink, MemorySink)
     rt.announce_pairing_code("123456")
     await asyncio.wait_for(asyncio.gather(*rt._background), 20)

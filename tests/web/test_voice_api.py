@@ -169,7 +169,7 @@ async def test_tts_quota_exhausted_falls_back_to_espeak(world: Any) -> None:
     body = (await upload(client, HELLO, query="?reply_audio=true")).json()
     assert body["response_text"] == "Shuffle is on."
     assert len(base64.b64decode(body["reply_audio"]["base64"])) > 1000
-    assert rt.pipeline.last["reply_source"] == "espeak"
+    assert rt.runner.last["reply_source"] == "espeak"
     groq.transcribe_with("shuffle off")
     await upload(client, HELLO, query="?reply_audio=true")
     assert len(eleven.requests) == 1  # cooling down: no second try

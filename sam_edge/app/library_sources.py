@@ -1,5 +1,5 @@
 """Which platforms' libraries can be synced: a :class:`~.source.LibrarySource` for each adapter
-that has one (Spotify: :mod:`.spotify_source`; SoundCloud: :mod:`.soundcloud_source`).
+that has one (each in its platform package: ``platforms/<name>/library.py``).
 
 A further platform adds its source module next to these and one branch in
 :func:`library_sources`, keyed by the adapter's name.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .source import LibrarySource
+from ..sync.source import LibrarySource
 
 
 def library_sources(platforms: Mapping[str, object]) -> dict[str, LibrarySource]:

@@ -1,0 +1,104 @@
+"""``build_core``: the parts every command shares — the migrated database, the cipher and the
+token store, the search cache, the player and the music platforms — chosen from the settings.
+
+``sam-edge run`` builds the rest of the assistant on top of it (:mod:`.runtime`); ``pair``,
+``sync`` and the operations commands use it as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from ..accounts.secrets import Cipher
+from ..accounts.store import DbTokenStore
+from ..cache.hot import HotCache
+from ..cache.layered import SearchCache
+from ..cache.store import SearchCacheStore
+from ..clock import Clock, SystemClock
+from ..db.engine import make_engine, make_sessionmaker, migrate
+from ..platforms.base import MusicPlatform
+from ..player.base import Player
+from ..settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[Any]
+    cipher: Cipher
+    tokens: DbTokenStore
+    cache: SearchCache
+    player: Player
+    platforms: dict[str, MusicPlatform]
+    simulated: list[str] = field(default_factory=list)
+    """The stand-ins chosen so far (the runtime adds its own)."""
+
+    async def aclose(self) -> None:
+        for adapter in self.platforms.values():
+            try:
+                await adapter.aclose()
+            except Exception:
+                log.exception("closing %s failed", adapter.name)
+        await self.player.aclose()
+        self.cache.hot.close()
+        await self.engine.dispose()
+
+
+def build_platforms(settings: Settings, tokens: DbTokenStore, player: Player,
+                    clock: Clock) -> dict[str, MusicPlatform]:
+    """The local folder always; Spotify and SoundCloud when their client ids are set."""
+    from ..platforms.local.adapter import LocalAdapter
+
+    platforms: dict[str, MusicPlatform] = {"local": LocalAdapter(settings.music, player)}
+    if settings.spotify.client_id:
+        from ..platforms.spotify.adapter import SpotifyAdapter
+
+        platforms["spotify"] = SpotifyAdapter(settings.spotify, tokens, clock=clock)
+    if settings.soundcloud.client_id:
+        from ..platforms.soundcloud.adapter import SoundCloudAdapter
+
+        platforms["soundcloud"] = SoundCloudAdapter(settings.soundcloud, tokens, player,
+                                                    clock=clock)
+    return platforms
+
+
+async def build_core(settings: Settings, *, clock: Clock | None = None,
+                     player: Player | None = None,
+                     platforms: dict[str, MusicPlatform] | None = None) -> Core:
+    """Everything shared, ready; parts passed in replace the real ones (tests)."""
+    clock = clock or SystemClock()
+    settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    await asyncio.to_thread(migrate, settings.database_path)
+    engine = make_engine(settings.database_path)
+    sessions = make_sessionmaker(engine)
+    cipher = Cipher.from_data_dir(settings.data.dir)
+    tokens = DbTokenStore.in_data_dir(sessions, cipher, settings.data.dir)
+    cache = SearchCache(
+        HotCache(settings.cache_dir, size_mb=settings.cache.hot_size_mb),
+        SearchCacheStore(sessions),
+        hot_ttl_s=settings.cache.hot_ttl_s,
+        persistent_ttl_s=settings.cache.persistent_ttl_days * 86400,
+        clock=clock,
+    )
+    simulated: list[str] = []
+    if player is None:
+        from ..player.mpv import MpvPlayer
+
+        # Built, not started: mpv runs on the first command that plays.
+        player = MpvPlayer(settings.player, settings.data.dir / "run")
+    if getattr(player, "audio_output", "") == "null":
+        simulated.append("audio output (mpv --ao=null)")
+    if platforms is None:
+        platforms = build_platforms(settings, tokens, player, clock)
+    return Core(settings=settings, clock=clock, engine=engine, sessions=sessions,
+                cipher=cipher, tokens=tokens, cache=cache, player=player,
+                platforms=platforms, simulated=simulated)
