@@ -27,7 +27,7 @@ from typing import Generic, TypeVar
 from rapidfuzz import fuzz, process
 
 from .phonetic import devoiced, phonetic_key, without_noise
-from .scripts import voices_freely, romanize
+from .scripts import romanize, voices_freely
 
 SHORT_FLOOR = 94.0
 LONG_FLOOR = 86.0
@@ -49,6 +49,20 @@ def keys_of(name: str) -> tuple[list[str], list[str]]:
     plain = list(dict.fromkeys(phonetic_key(r).replace(" ", "") for r in romanize(name)))
     plain = [k for k in plain if k]
     return (plain, [devoiced(k) for k in plain]) if voices_freely(name) else (plain, [])
+
+
+ARTIST_MIN = 80.0
+"""token_set_ratio of phonetic keys an artist must reach against a requested artist."""
+
+
+def artist_matches(wanted: str, name: str) -> bool:
+    """Whether ``name`` (any script) is the requested artist ``wanted`` ("arijit singh" is
+    अरिजीत सिंह; "adel" is "Adele"; several artists in one name count by word)."""
+    if not name:
+        return False
+    probe = phonetic_key(wanted)
+    return any(fuzz.token_set_ratio(probe, phonetic_key(rendering)) >= ARTIST_MIN
+               for rendering in romanize(name))
 
 
 def query_keys(query: str) -> list[str]:

@@ -105,10 +105,10 @@ def _drop_schwas(word: str) -> str:
     for i in range(len(units) - 1, 0, -1):
         if units[i] != "a" or vowel[i - 1] or not any(vowel[: i - 1]):
             continue
-        if i == len(units) - 1:
-            keep[i] = False
-        elif (i + 2 < len(units) and not vowel[i + 1] and vowel[i + 2] and keep[i + 2]
-              and i >= 2 and vowel[i - 2]):
+        final = i == len(units) - 1
+        between = (i + 2 < len(units) and not vowel[i + 1] and vowel[i + 2] and keep[i + 2]
+                   and i >= 2 and vowel[i - 2])
+        if final or between:
             keep[i] = False
     return "".join(u for u, k in zip(units, keep, strict=True) if k)
 
