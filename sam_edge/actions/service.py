@@ -16,6 +16,7 @@ from ..db.history import DeviceStateStore
 from ..dialog.intents import Action, Intent
 from ..errors import NeedsPairing, NoDevice, NotFound, PlatformError
 from ..platforms.base import MusicPlatform, PlaybackState, Track
+from ..text.titles import Ambiguous
 from .platform_choice import PlatformChooser, label
 from .verify import Verifier
 
@@ -67,6 +68,8 @@ class MusicActionService:
             return await self._run(intent.action, params, adapter)
         except PlatformError as exc:
             status = next((s for t, s in _STATUS.items() if isinstance(exc, t)), "error")
+            if isinstance(exc, Ambiguous):
+                params["candidates"] = exc.candidates
             log.info("%s failed: %s (%s)", intent.action, exc.message, exc.code)
             return ActionResult(status, params, exc.message, error_code=exc.code)
 
@@ -83,12 +86,16 @@ class MusicActionService:
         query = params.get("query", "")
         artist = params.get("artist")
         kind = params.get("kind", "track")
+        unclear: list[str] = []
         if self.library is not None and kind in ("track", "playlist"):
-            # The user's own synced library answers without a network round trip.
-            found = await self.library.find(query, artist=artist, platform=adapter.name,
-                                            kind=kind)
-            if found is not None:
-                return found, "library"
+            # The user's own synced library answers without a network round trip; when it is
+            # not sure, the platform decides, and only if that finds nothing is the user asked.
+            decision = await self.library.resolve(query, artist=artist,
+                                                  platform=adapter.name, kind=kind)
+            if decision.best is not None:
+                return decision.best, "library"
+            if decision.ambiguous:
+                unclear = [t.title for t in decision.candidates]
 
         async def fetch() -> Track | None:
             found = await adapter.search(query, artist=artist, kind=kind, limit=5)
@@ -97,6 +104,8 @@ class MusicActionService:
         lookup = await self.cache.lookup(adapter.name, query, artist=artist, kind=kind,
                                          fetch=fetch)
         if lookup.track is None:
+            if unclear:
+                raise Ambiguous(unclear)
             what = f"{query} by {artist}" if artist else query
             raise NotFound(f"I couldn't find {what} on {label(adapter.name)}.")
         return lookup.track, lookup.tier

@@ -10,10 +10,11 @@ is taken, never asked about.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from ..errors import NotFound
 from .matcher import Decision, NameIndex, decide, keys_of
 
 T = TypeVar("T")
@@ -82,3 +83,19 @@ def _neg(value: object) -> object:
     if isinstance(value, bool | int | float):
         return -value
     return value
+
+
+def ask_text(candidates: Sequence[str]) -> str:
+    """The question for an unclear request: "Did you mean Tum Hi Ho or Tum Se Hi?"."""
+    names = list(dict.fromkeys(candidates))
+    if len(names) == 1:
+        return f"Did you mean {names[0]}?"
+    return f"Did you mean {', '.join(names[:-1])} or {names[-1]}?"
+
+
+class Ambiguous(NotFound):
+    """Several titles match a request about equally well: the user is asked which one."""
+
+    def __init__(self, candidates: Sequence[str]) -> None:
+        self.candidates = list(dict.fromkeys(candidates))
+        super().__init__(ask_text(self.candidates), code="ambiguous")
