@@ -113,6 +113,12 @@ class LibraryResolver:
                 return False
             return not artist or artist_matches(artist, entry.track.artist or "")
 
+        verbatim = query.strip().casefold()
+        exact = [e for e, _, _ in index.scored(wanted, accept)
+                 if e.track.title.casefold() == verbatim]
+        if exact:  # a title picked from "Did you mean … or …?" is named verbatim
+            best = max(exact, key=_rank)
+            return Decision(best.track, (best.track,), 100.0)
         decision = index.resolve(wanted, accept, _rank)
         return Decision(decision.best.track if decision.best else None,
                         tuple(e.track for e in decision.candidates), decision.score)

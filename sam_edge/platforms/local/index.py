@@ -159,6 +159,9 @@ class LocalLibrary:
             names = self.find_artists(query or artist or "", limit=1)
             return self.artist_tracks(names[0]) if names else []
         scored = self._titles.scored(query, self._by_artist(artist))
+        exact = [item for item, _, _ in scored if item.title.casefold() == query.casefold()]
+        if exact:  # a title picked from "Did you mean … or …?" is named verbatim
+            return exact[:limit]
         decision = decide(query, scored)
         if decision.best is None:
             return []
