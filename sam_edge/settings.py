@@ -116,6 +116,23 @@ class SpeechSettings(_Section):
     offline_model: str = ""
     """A faster-whisper model folder for offline speech-to-text (English only), used when no
     Groq key is set; needs ``pip install 'sam-edge[offline]'`` (see docs/offline-stt.md)."""
+    languages: tuple[str, ...] = ()
+    """Languages the user speaks besides English (ISO 639-1, e.g. ``["te", "hi"]``, or
+    ``SAM_SPEECH_LANGUAGES="te,hi"``): they steer native-script platform search and the
+    Hinglish/Tenglish phrase packs. Matching in the library and folder covers every script."""
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            codes = [str(v).strip().lower() for v in value if str(v).strip()]
+            bad = [c for c in codes if not (len(c) in (2, 3) and c.isalpha())]
+            if bad:
+                raise ValueError(f"not an ISO 639-1 language code: {bad[0]!r}")
+            return tuple(dict.fromkeys(codes))
+        return value
 
 
 class AudioSettings(_Section):

@@ -94,3 +94,16 @@ def test_cli_exits_2_with_one_line_on_bad_config(tmp_path: Path) -> None:
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "[http] port" in lines[0]
+
+
+def test_speech_languages_from_toml_or_environment(tmp_path: Path) -> None:
+    from sam_edge.errors import ConfigError
+
+    cfg = tmp_path / "sam.toml"
+    cfg.write_text('[speech]\nlanguages = ["te", "hi"]\n')
+    assert load_settings(cfg, {}).speech.languages == ("te", "hi")
+    assert load_settings(tmp_path / "absent.toml",
+                         {"SAM_SPEECH_LANGUAGES": "te,hi"}).speech.languages == ("te", "hi")
+    assert load_settings(tmp_path / "absent.toml", {}).speech.languages == ()
+    with pytest.raises(ConfigError, match="languages"):
+        load_settings(tmp_path / "absent.toml", {"SAM_SPEECH_LANGUAGES": "telugu!"})

@@ -17,6 +17,7 @@ from ..db.history import DeviceStateStore
 from ..dialog.intents import Action, Intent
 from ..errors import NeedsPairing, NoDevice, NotFound, PlatformError
 from ..platforms.base import MusicPlatform, PlaybackState, Track
+from ..text.titles import Ambiguous
 from .platform_choice import PlatformChooser, label
 from .verify import Verifier
 
@@ -112,6 +113,8 @@ class MusicActionService:
                 raise PlatformError(f"I can't do {intent.action.value} yet.", code="unsupported")
             return await handler(params, adapter)
         except PlatformError as exc:
+            if isinstance(exc, Ambiguous):
+                params["candidates"] = exc.candidates
             return self._failed(exc, params)
 
     async def _switch(self, params: dict[str, Any]) -> ActionResult:
@@ -127,12 +130,16 @@ class MusicActionService:
         query = params.get("query", "")
         artist = params.get("artist")
         kind = params.get("kind", "track")
+        unclear: list[str] = []
         if self.library is not None and kind in ("track", "playlist"):
-            # The user's own synced library answers without a network round trip.
-            found = await self.library.find(query, artist=artist, platform=adapter.name,
-                                            kind=kind)
-            if found is not None:
-                return found, "library"
+            # The user's own synced library answers without a network round trip; when it is
+            # not sure, the platform decides, and only if that finds nothing is the user asked.
+            decision = await self.library.resolve(query, artist=artist,
+                                                  platform=adapter.name, kind=kind)
+            if decision.best is not None:
+                return decision.best, "library"
+            if decision.ambiguous:
+                unclear = [t.title for t in decision.candidates]
 
         async def fetch() -> Track | None:
             found = await adapter.search(query, artist=artist, kind=kind, limit=5)
@@ -141,6 +148,8 @@ class MusicActionService:
         lookup = await self.cache.lookup(adapter.name, query, artist=artist, kind=kind,
                                          fetch=fetch)
         if lookup.track is None:
+            if unclear:
+                raise Ambiguous(unclear)
             what = f"{query} by {artist}" if artist else query
             raise NotFound(f"I couldn't find {what} on {label(adapter.name)}.")
         return lookup.track, lookup.tier

@@ -197,7 +197,8 @@ async def build_runtime(
     if llm is None:
         simulated.append("LLM (no SAM_GROQ_API_KEY: grammar only)")
 
-    dialog = DialogManager(HistoryStore(core.sessions), llm, settings.dialog, clock=clock)
+    dialog = DialogManager(HistoryStore(core.sessions), llm, settings.dialog, clock=clock,
+                           languages=settings.speech.languages)
     library = LibraryResolver.in_data_dir(core.sessions, settings.data.dir)
     sync = LibrarySyncService(core.sessions, library_sources(core.platforms), clock,
                               data_dir=settings.data.dir, listeners=[library.invalidate])

@@ -1,11 +1,13 @@
 """Finding a spoken title in the synced library, without asking any platform.
 
-Titles are compared in their normalized form (:func:`~sam_edge.cache.normalize.normalize_query`:
-case, accents, punctuation and filler words folded), with rapidfuzz's normalized edit distance,
-so transliteration variants and small typos still match ("nuvu nenantu" → "Nuvvu Nenantu").
-Short queries must match more closely: a wrong song is worse than asking the platform. A title's
-version suffix ("- 2011 Remaster", "(feat. X)") is also matched without it, slightly lower, so
-the plain title still wins when both exist. Ties go to liked tracks, then the newest.
+Titles are matched in any script by :class:`~sam_edge.text.titles.TitleIndex`: a native-script
+title (సామజవరగమన, तुम ही हो) is indexed under the phonetic key of its Latin rendering, so
+"samajavaragamana" and "tum hi ho" find it, and a Latin title under its own key ("nuvu nenantu"
+→ "Nuvvu Nenantu"). A match is taken only when it is clearly the best (the thresholds of
+:mod:`sam_edge.text.matcher`); :meth:`LibraryResolver.resolve` also reports the close titles
+when it is not, so the caller can ask or search the platform. A title's version suffix
+("- 2011 Remaster", "(feat. X)") is also matched without it, slightly lower, so the plain title
+still wins when both exist. Among one title's tracks, liked ones win, then the newest.
 
 The index lives in memory: loaded on first use and reloaded when the library stamp file changes
 (every sync touches it, from this process or ``sam-edge sync``) or :meth:`invalidate` is called.
@@ -14,43 +16,22 @@ The index lives in memory: loaded on first use and reloaded when the library sta
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..db.models import LibraryPlaylist, LibraryTrack
 from ..platforms.base import Track
 from ..sync.store import LIBRARY_STAMP
+from ..text.matcher import Decision, artist_matches
+from ..text.titles import TitleIndex, base_title
 from .normalize import normalize_artist, normalize_query
 
-ARTIST_MIN = 80
-"""token_set_ratio an entry's artists must reach against a requested artist."""
-SUFFIX_PENALTY = 1.0
-_SUFFIX = re.compile(r"\s*(?:\([^)]*\)|\[[^\]]*\]|\s-\s.*)\s*$")
-
-
-def min_score(query: str) -> float:
-    """The least similarity (0-100) a title needs to match ``query`` (normalized)."""
-    if len(query) <= 4:
-        return 100.0
-    if len(query) <= 8:
-        return 90.0
-    return 85.0
-
-
-def base_title(title: str) -> str:
-    """``title`` without trailing version parts: "Song - 2011 Remaster" → "Song"."""
-    while True:
-        shorter = _SUFFIX.sub("", title)
-        if shorter == title or not shorter.strip():
-            return title
-        title = shorter
+__all__ = ["LibraryResolver", "base_title"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,25 +44,8 @@ class _Entry:
     """Row id: among tracks liked at the same time (or not liked), the newest is the highest."""
 
 
-@dataclass
-class _Index:
-    """Match keys per platform (``""`` = all) and, for each key, its entry and penalty."""
-
-    entries: list[_Entry] = field(default_factory=list)
-    keys: dict[str, list[str]] = field(default_factory=dict)
-    owners: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
-
-    def add(self, entry: _Entry, title: str, norm: str) -> None:
-        at = len(self.entries)
-        self.entries.append(entry)
-        variants = [(norm, 0.0)]
-        base = normalize_query(base_title(title))
-        if base and base != norm:
-            variants.append((base, SUFFIX_PENALTY))
-        for platform in ("", entry.track.platform):
-            for key, penalty in variants:
-                self.keys.setdefault(platform, []).append(key)
-                self.owners.setdefault(platform, []).append((at, penalty))
+def _rank(entry: _Entry) -> tuple[bool, float, int]:
+    return (entry.liked, entry.added_at, entry.seq)
 
 
 class LibraryResolver:
@@ -89,7 +53,7 @@ class LibraryResolver:
         self._sessions = sessions
         self._stamp = stamp
         self._lock = asyncio.Lock()
-        self._loaded: tuple[int, dict[str, _Index]] | None = None
+        self._loaded: tuple[int, dict[str, TitleIndex[_Entry]]] | None = None
 
     @classmethod
     def in_data_dir(cls, sessions: async_sessionmaker[Any], data_dir: Path) -> LibraryResolver:
@@ -106,7 +70,7 @@ class LibraryResolver:
         except FileNotFoundError:
             return -1
 
-    async def _indexes(self) -> dict[str, _Index]:
+    async def _indexes(self) -> dict[str, TitleIndex[_Entry]]:
         version = self._version()
         if self._loaded is not None and self._loaded[0] == version:
             return self._loaded[1]
@@ -115,53 +79,56 @@ class LibraryResolver:
                 self._loaded = (version, await self._load())
             return self._loaded[1]
 
-    async def _load(self) -> dict[str, _Index]:
-        tracks, playlists = _Index(), _Index()
+    async def _load(self) -> dict[str, TitleIndex[_Entry]]:
+        tracks: TitleIndex[_Entry] = TitleIndex()
+        playlists: TitleIndex[_Entry] = TitleIndex()
         async with self._sessions() as session:
             for row in await session.scalars(select(LibraryTrack)):
                 track = Track(row.uri, row.title, row.artist, row.platform, "track", row.album,
                               row.duration_ms)
                 tracks.add(_Entry(track, row.artist_norm, row.liked, row.added_at or 0.0,
-                                  row.id), row.title, row.title_norm)
+                                  row.id), row.title)
             for pl in await session.scalars(select(LibraryPlaylist)):
                 entry = _Entry(Track(pl.uri, pl.name, pl.owner, pl.platform, "playlist"),
                                normalize_artist(pl.owner), pl.owned, 0.0, pl.id)
-                playlists.add(entry, pl.name, pl.name_norm)
+                playlists.add(entry, pl.name)
         return {"track": tracks, "playlist": playlists}
 
     async def find(self, query: str, artist: str | None = None, platform: str | None = None,
                    kind: str = "track") -> Track | None:
-        """The library's best match for ``query`` (by ``artist``, on ``platform``), or
-        ``None`` when nothing is close enough (then ask the platform)."""
+        """The library's clear match for ``query`` (by ``artist``, on ``platform``), or
+        ``None`` when nothing is clearly best (then ask the platform)."""
+        return (await self.resolve(query, artist, platform, kind)).best
+
+    async def resolve(self, query: str, artist: str | None = None,
+                      platform: str | None = None, kind: str = "track") -> Decision[Track]:
+        """:meth:`find` with the close titles when there is no clear match."""
         index = (await self._indexes()).get(kind)
         wanted = normalize_query(query)
         if index is None or not wanted:
-            return None
-        keys = index.keys.get(platform or "")
-        if not keys:
-            return None
-        owners = index.owners[platform or ""]
-        floor = min_score(wanted)
-        artist_norm = normalize_artist(artist)
-        best: tuple[float, bool, float, int] | None = None
-        found: Track | None = None
-        hits = process.extract(wanted, keys, scorer=fuzz.ratio, score_cutoff=floor, limit=None)
-        for _key, score, at in hits:
-            entry_at, penalty = owners[at]
-            entry = index.entries[entry_at]
-            if artist_norm and fuzz.token_set_ratio(artist_norm, entry.artist_norm) < ARTIST_MIN:
-                continue
-            rank = (score - penalty, entry.liked, entry.added_at, entry.seq)
-            if best is None or rank > best:
-                best, found = rank, entry.track
-        return found
+            return Decision(None)
+
+        def accept(entry: _Entry) -> bool:
+            if platform and entry.track.platform != platform:
+                return False
+            return not artist or artist_matches(artist, entry.track.artist or "")
+
+        verbatim = query.strip().casefold()
+        exact = [e for e, _, _ in index.scored(wanted, accept)
+                 if e.track.title.casefold() == verbatim]
+        if exact:  # a title picked from "Did you mean … or …?" is named verbatim
+            best = max(exact, key=_rank)
+            return Decision(best.track, (best.track,), 100.0)
+        decision = index.resolve(wanted, accept, _rank)
+        return Decision(decision.best.track if decision.best else None,
+                        tuple(e.track for e in decision.candidates), decision.score)
 
     async def titles(self, limit: int = 200, platform: str | None = None) -> list[str]:
         """Distinct track titles for the speech-to-text prompt: liked first (newest liked
         first), then the other library tracks, newest first."""
         index = (await self._indexes())["track"]
         entries: Sequence[_Entry] = [
-            e for e in index.entries if platform is None or e.track.platform == platform]
+            e for e in index.names.items if platform is None or e.track.platform == platform]
         ordered = sorted(entries, key=lambda e: (e.liked, e.added_at, e.seq), reverse=True)
         seen: set[str] = set()
         out: list[str] = []

@@ -17,8 +17,10 @@ without a slot are in :mod:`sam_edge.dialog.grammar_commands` and the clean-up a
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sam_edge.dialog.grammar_commands import _COMMANDS, GrammarMatch, Params, _intent
+from sam_edge.dialog.grammar_indic import parse_indic
 from sam_edge.dialog.grammar_words import (
     _BY_TITLE_WORDS,
     _GENERIC,
@@ -176,8 +178,13 @@ def _match_slot(text: str) -> GrammarMatch | None:
     return None
 
 
-def parse(text: str) -> GrammarMatch | None:
-    """The intent of a fully matched utterance, or ``None`` to let the LLM decide."""
+def parse(text: str, languages: Sequence[str] = ()) -> GrammarMatch | None:
+    """The intent of a fully matched utterance, or ``None`` to let the LLM decide.
+
+    ``languages`` (``[speech] languages``) adds the Hindi and Telugu phrase packs written in
+    Latin letters ("gaana band karo", "paata aapu")."""
+    if languages and (found := parse_indic(text, languages)) is not None:
+        return found
     full = _prepare(text)
     if not full:
         return None

@@ -1,6 +1,7 @@
 """``DialogManager``: keeps the 5-turn window per session and decides music vs chat.
 
-Order of understanding: the offline grammar; for "play it"/"that one" the history, then what is
+Order of understanding: an answer to the previous turn's "Did you mean … or …?" ("the first
+one"); the offline grammar; for "play it"/"that one" the history, then what is
 playing; then the LLM with the window; else ``not_understood``.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,6 +18,7 @@ from ..db.history import HistoryStore, StoredTurn
 from ..errors import DialogError
 from ..platforms.base import PlaybackState
 from ..settings import DialogSettings
+from .choice import pick
 from .grammar import parse
 from .intents import Action, Intent
 from .llm import HistoryTurn, IntentLLM
@@ -42,12 +44,14 @@ class Understanding:
 
 class DialogManager:
     def __init__(self, history: HistoryStore, llm: IntentLLM | None, settings: DialogSettings,
-                 *, clock: Clock | None = None) -> None:
+                 *, clock: Clock | None = None, languages: Sequence[str] = ()) -> None:
         self._history = history
         self._llm = llm
         self._settings = settings
         self._clock = clock or SystemClock()
         self._writes: dict[str, asyncio.Task[None]] = {}
+        self.languages: tuple[str, ...] = tuple(languages)
+        """``[speech] languages``: which Latin-letter phrase packs the grammar reads."""
 
     @property
     def has_llm(self) -> bool:
@@ -68,15 +72,35 @@ class DialogManager:
         self, text: str, session_id: str,
         now_playing: Callable[[], Awaitable[PlaybackState | None]] | None = None,
     ) -> Understanding:
-        match = parse(text)
+        turns = await self.window(session_id)
+        if (chosen := self._choice(text, turns)) is not None:
+            return Understanding(chosen)
+        match = parse(text, self.languages)
         if match is not None and not match.refers_back:
             return Understanding(match.intent)
-        turns = await self.window(session_id)
         if match is not None:
             resolved = await self._resolve_reference(match.intent, turns, now_playing)
             if resolved is not None:
                 return Understanding(resolved)
         return await self._ask_llm(text, turns)
+
+    @staticmethod
+    def _choice(text: str, turns: list[StoredTurn]) -> Intent | None:
+        """The answer to the previous turn's "Did you mean … or …?", if it is one."""
+        if not turns or turns[-1].status != "not_found":
+            return None
+        last = turns[-1]
+        candidates = last.parameters.get("candidates")
+        if not isinstance(candidates, list) or not candidates:
+            return None
+        title = pick(text, [str(c) for c in candidates])
+        if title is None:
+            return None
+        action = Action.parse(last.action)
+        action = action if action in (Action.PLAY, Action.QUEUE, Action.LIKE) else Action.PLAY
+        params = {k: last.parameters[k] for k in ("kind", "platform")
+                  if last.parameters.get(k)}
+        return Intent(action, {**params, "query": title}, source="history")
 
     async def _resolve_reference(
         self, intent: Intent, turns: list[StoredTurn],

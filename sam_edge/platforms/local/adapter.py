@@ -10,7 +10,9 @@ Spotify's:
 Playing a track queues the rest of its album (or, for untagged files, its folder) around it in
 track order, so "next" and "previous" move through the album. There are no liked songs in a
 folder, so :meth:`LocalAdapter.play_liked` plays the whole library shuffled ("play my music").
-An item from another platform is looked up here by title and artist.
+An item from another platform is looked up here by title and artist. A track search that
+matches several titles about equally well raises :class:`~sam_edge.text.titles.Ambiguous`
+(a ``not_found`` that asks "Did you mean … or …?") rather than pick one.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from urllib.parse import quote, unquote, urlparse
 from ...errors import NotFound, PlatformError
 from ...player.base import Player
 from ...settings import MusicSettings
+from ...text.titles import Ambiguous
 from ..base import PlaybackState, Track
 from ..on_device import OnDeviceControls
 from .index import LocalAlbum, LocalLibrary, LocalTrack
@@ -88,7 +91,12 @@ class LocalAdapter(OnDeviceControls):
             names = self.library.find_artists(query or artist or "", limit)
             return [Track(uri=artist_uri(n), title=n, platform="local", kind="artist")
                     for n in names]
-        return [to_track(t) for t in self.library.search(query, artist, "track", limit)]
+        found = self.library.search(query, artist, "track", limit)
+        if not found:
+            decision = self.library.resolve(query, artist)
+            if decision.ambiguous:
+                raise Ambiguous([t.title for t in decision.candidates])
+        return [to_track(t) for t in found]
 
     async def play(self, item: Track) -> None:
         if item.kind == "liked":

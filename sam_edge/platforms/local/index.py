@@ -1,5 +1,9 @@
 """``LocalLibrary``: an in-memory index of the music folder, with fuzzy search.
 
+Tracks are found by title in any script (:class:`~sam_edge.text.titles.TitleIndex`: "tum hi
+ho" finds a file tagged तुम ही हो, and never "Tum Se Hi"); albums and artists by a fuzzy score
+on their names, native-script names compared in their Latin rendering.
+
 Each file's title, artist and album come from :func:`~sam_edge.platforms.local.tags.read_track`
 (its tags, or a guess from the file and folder names). The folder is re-scanned only when a cheap
 signature (the number of audio files and the newest folder mtime) changed, checked at most every
@@ -16,12 +20,16 @@ import os
 import threading
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz
 
 from ...clock import Clock, SystemClock
+from ...text.matcher import Decision, artist_matches, decide
+from ...text.scripts import romanize
+from ...text.titles import TitleIndex
 from .tags import LocalTrack, read_track
 
 logger = logging.getLogger(__name__)
@@ -78,7 +86,8 @@ def score(query: str, *candidates: str) -> float:
     Not WRatio: its partial token scores give 85 to any long string sharing one word.
     """
     return max(
-        (max(fuzz.ratio(query, c), fuzz.token_ratio(query, c)) for c in candidates if c),
+        (max(fuzz.ratio(query, r), fuzz.token_ratio(query, r))
+         for c in candidates if c for r in romanize(c)),
         default=0.0,
     )
 
@@ -98,6 +107,7 @@ class LocalLibrary:
         self._checked_at: float | None = None
         self._signature: tuple[int, int] | None = None
         self._entries: tuple[_Entry, ...] = ()
+        self._titles: TitleIndex[LocalTrack] = TitleIndex()
         self._by_path: dict[str, LocalTrack] = {}
         self._stats: dict[Path, tuple[int, int]] = {}
 
@@ -148,17 +158,25 @@ class LocalLibrary:
         if kind == "artist":
             names = self.find_artists(query or artist or "", limit=1)
             return self.artist_tracks(names[0]) if names else []
-        wanted, who = normalize(query), normalize(artist or "")
-        scored = []
-        for entry in self._entries:
-            if who and score(who, entry.artist) < MATCH_THRESHOLD:
-                continue
-            value = score(wanted, entry.title, entry.title_artist)
-            if value >= MATCH_THRESHOLD:
-                # An exact title beats a title that merely contains the query.
-                scored.append((value + (5 if entry.title == wanted else 0), entry.track))
-        scored.sort(key=lambda pair: -pair[0])
-        return [track for _, track in scored[:limit]]
+        scored = self._titles.scored(query, self._by_artist(artist))
+        exact = [item for item, _, _ in scored if item.title.casefold() == query.casefold()]
+        if exact:  # a title picked from "Did you mean … or …?" is named verbatim
+            return exact[:limit]
+        decision = decide(query, scored)
+        if decision.best is None:
+            return []
+        label = next(lab for item, _, lab in scored if item is decision.best)
+        return [item for item, _, lab in scored if lab == label][:limit]
+
+    def resolve(self, query: str, artist: str | None = None) -> Decision[LocalTrack]:
+        """The clear track for ``query``, or the close candidates when it is not clear."""
+        return self._titles.resolve(query, self._by_artist(artist))
+
+    @staticmethod
+    def _by_artist(artist: str | None) -> Callable[[LocalTrack], bool] | None:
+        if not artist:
+            return None
+        return lambda track: artist_matches(artist, track.artist)
 
     def find_albums(self, query: str, artist: str | None = None, limit: int = 5
                     ) -> list[LocalAlbum]:
@@ -211,6 +229,7 @@ class LocalLibrary:
         if self.reason != reason:
             logger.warning("%s", reason)
         self._entries, self._by_path, self._stats, self._signature = (), {}, {}, None
+        self._titles = TitleIndex()
         self.available, self.reason = False, reason
         return changed
 
@@ -224,6 +243,10 @@ class LocalLibrary:
             tracks.append(known if unchanged and known else read_track(path, self.music_dir))
         tracks.sort(key=_play_order)
         self._entries = tuple(_entry(track) for track in tracks)
+        titles: TitleIndex[LocalTrack] = TitleIndex()
+        for track in tracks:
+            titles.add(track, track.title, [f"{track.title} {track.artist}"])
+        self._titles = titles
         self._by_path = {str(track.path): track for track in tracks}
         self._stats = stats
         logger.info("music folder %s: %d tracks", self.music_dir, len(tracks))

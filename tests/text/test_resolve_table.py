@@ -1,0 +1,20 @@
+"""The labelled table's targets: >= 95 % top-1 on the matching pairs, no wrong play on the
+near misses (figures printed by bench/resolve.py)."""
+
+from __future__ import annotations
+
+from tests.text.resolve_table import evaluate, library, load
+
+
+def test_the_table_is_big_enough() -> None:
+    pairs = load()
+    assert len(pairs) >= 150
+    assert sum(not p.match for p in pairs) >= 50
+
+
+def test_top1_recall_and_no_wrong_plays() -> None:
+    pairs = load()
+    score = evaluate(pairs, library(pairs))
+    assert score.recall >= 0.95, score.failures
+    assert score.wrong_near_miss == 0, score.failures
+    assert score.wrong == 0, score.failures
