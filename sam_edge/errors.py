@@ -1,15 +1,24 @@
-"""Errors that carry a code and a sentence a person understands.
+"""Errors that carry a code and a sentence a person understands, one class per stage.
 
-Hierarchy::
+Hierarchy (the ``code`` each answers with)::
 
-    SamError(code, message)
-     ├── ConfigError          a settings file that cannot be read or is invalid (exit 2)
-     ├── PlatformError        a music platform refused or failed a command
-     │    ├── NeedsPairing    no account, or its tokens are unusable: pair again
-     │    ├── NoDevice        Spotify has no device to play on
-     │    └── NotFound        the search found nothing
-     ├── DialogError          the LLM failed or answered nonsense
-     └── PairingError         the OAuth pairing could not complete
+    SamError(code, message)                      error
+     ├── ConfigError                             config_error: a settings file or value (exit 2)
+     ├── WakeError                               wake_unavailable: the wake engine could not start
+     ├── ListenError                             microphone: capture failed
+     ├── SttError                                stt_unavailable: speech-to-text (key, network)
+     │    └── SttBadReply                        stt_bad_reply: an answer that is not a transcript
+     ├── DialogError                             not_understood: the ``understand`` stage
+     │    ├── LLMUnavailable                     llm_unavailable: the language model (key, network)
+     │    └── LLMBadReply                        llm_bad_reply: an answer that is not a completion
+     ├── PlatformError                           error: the ``act`` stage, a music platform
+     │    ├── NeedsPairing                       needs_pairing: no usable account: pair again
+     │    ├── NoDevice                           no_device: Spotify has no device to play on
+     │    ├── NotFound                           not_found: the search found nothing
+     │    └── VerifyError                        not_verified: the ``verify`` stage
+     ├── ReplyError                              tts_unavailable: the ``reply`` stage's voice
+     ├── StageTimeout                            timeout: a stage ran out of the turn's deadline
+     └── PairingError                            pairing_failed: the OAuth pairing
 """
 
 from __future__ import annotations
@@ -34,6 +43,43 @@ class ConfigError(SamError):
     code = "config_error"
 
 
+class WakeError(SamError):
+    code = "wake_unavailable"
+
+
+class ListenError(SamError):
+    code = "microphone"
+
+
+class SttError(SamError):
+    """Speech could not be transcribed: no key, key refused, network, timeout or rate limit."""
+
+    code = "stt_unavailable"
+
+
+class SttBadReply(SttError):
+    """Speech-to-text answered with something that is not a transcript (a captive portal's
+    page, broken or foreign JSON)."""
+
+    code = "stt_bad_reply"
+
+
+class DialogError(SamError):
+    code = "not_understood"
+
+
+class LLMUnavailable(DialogError):
+    """The language model could not be asked: network, key, model or rate limit."""
+
+    code = "llm_unavailable"
+
+
+class LLMBadReply(DialogError):
+    """The language model's service answered with something that is not a completion."""
+
+    code = "llm_bad_reply"
+
+
 class PlatformError(SamError):
     code = "error"
 
@@ -50,8 +96,18 @@ class NotFound(PlatformError):
     code = "not_found"
 
 
-class DialogError(SamError):
-    code = "not_understood"
+class VerifyError(PlatformError):
+    code = "not_verified"
+
+
+class ReplyError(SamError):
+    code = "tts_unavailable"
+
+
+class StageTimeout(SamError):
+    """A stage did not finish within its share of the turn's deadline."""
+
+    code = "timeout"
 
 
 class PairingError(SamError):

@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from ..errors import PlatformError
+from ..errors import VerifyError
 from ..platforms.base import MusicPlatform, PlaybackState, Track
 from .platform_choice import label
 
@@ -22,8 +22,7 @@ POLL_S = 0.25
 Check = Callable[[PlaybackState | None], bool]
 
 
-class NotVerified(PlatformError):
-    code = "not_verified"
+NotVerified = VerifyError
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from ..gpio import GpioRuntime, build_gpio
 from ..listen.loop import ListenLoop
 from ..listen.mute import MicrophoneSwitch
 from ..listen.wake import WakeEngine
+from ..pipeline.deadline import Budget
 from ..pipeline.hints import CachedHints
 from ..pipeline.reply import Replier
 from ..pipeline.runner import TurnRunner
@@ -185,6 +186,7 @@ async def build_runtime(
     stt: SpeechToText | None = None,
     sink: AudioSink | None = None,
     wake: WakeEngine | None = None,
+    budget: Budget | None = None,
 ) -> Runtime:
     """Build every part from ``settings``; parts passed in replace the real ones (tests)."""
     core = await build_core(settings, clock=clock, player=player, platforms=platforms)
@@ -218,7 +220,7 @@ async def build_runtime(
         stt=voice.stt, trim=speech_trimmer(settings.listen.vad_mode),
         hints=CachedHints(hints, clock=clock),
         ducker=Ducker(actions, settings.listen.duck_volume), microphone=microphone,
-        min_voiced_ms=settings.listen.min_voiced_ms)
+        min_voiced_ms=settings.listen.min_voiced_ms, budget=budget)
     listener = ListenLoop(
         runner, microphone, endpoint=endpoint_config(settings),
         vad_mode=settings.listen.vad_mode, wake=voice.wake, live=voice.live,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import DialogError
+from ..errors import DialogError, LLMBadReply, LLMUnavailable
 from ..groq_client import error_code, make_client
 from ..settings import GroqSettings
 from .intents import Action, Intent, clean_parameters
@@ -45,12 +45,6 @@ parameters (only those that apply):
 Keep titles in other languages as the user said them, transliterated in Latin script; never \
 translate them. "Play it", "that one" and the like mean the song mentioned in the previous turns.
 response_text: short and speakable, at most 2 sentences, no markdown."""
-
-
-class LLMUnavailable(DialogError):
-    """The language model could not be asked: network, key, model or rate limit."""
-
-    code = "llm_unavailable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,13 +153,23 @@ class GroqIntentClient:
                 **extra,
             )
             completion = await raw.parse()
+            choices = getattr(completion, "choices", None)
+            if not isinstance(choices, list) or not choices:
+                raise _bad_reply("no choices")
+            content = choices[0].message.content
         except groq.BadRequestError as err:
             if error_code(err) == "json_validate_failed":
                 return "", 0
             raise self._unavailable(err) from err
+        except groq.APIResponseValidationError as err:
+            raise _bad_reply(type(err).__name__) from err
         except groq.APIError as err:
             raise self._unavailable(err) from err
-        content = completion.choices[0].message.content if completion.choices else None
+        except (ValueError, TypeError, AttributeError, IndexError) as err:
+            # A 200 that is not a completion: a captive portal's page, broken or foreign JSON.
+            raise _bad_reply(type(err).__name__) from err
+        if content is not None and not isinstance(content, str):
+            raise _bad_reply("content is not text")
         return content or "", raw.retries_taken
 
     def _unavailable(self, err: Exception) -> LLMUnavailable:
@@ -189,3 +193,8 @@ class GroqIntentClient:
             )
         return LLMUnavailable("The language model is not reachable right now.")
 
+
+def _bad_reply(why: str) -> LLMBadReply:
+    log.warning("Groq chat answered with something that is not a completion (%s)", why)
+    return LLMBadReply("The language model's service sent a reply I could not read; if this "
+                       "network has a sign-in page, sign in first.")

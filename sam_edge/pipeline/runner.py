@@ -8,6 +8,7 @@ the turn's :class:`~.turn.Turn`; nothing here measures time beside the events.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -18,11 +19,12 @@ from ..actions.service import ActionResult, MusicActionService
 from ..audio.format import Clip
 from ..dialog.device import parse_device_command
 from ..dialog.intents import Action, Intent
-from ..dialog.manager import DialogManager
+from ..dialog.manager import DialogManager, Understanding
 from ..errors import SamError
 from ..events import EventBus, State
 from ..listen.mute import MicrophoneSwitch
 from ..speech.stt import SpeechToText, Transcript
+from .deadline import Budget, timed_out
 from .hints import CachedHints
 from .listening import ListeningTurn
 from .reply import Replier
@@ -46,7 +48,7 @@ class TurnRunner:
                  replier: Replier, stt: SpeechToText | None = None,
                  trim: Trimmer | None = None, hints: CachedHints | None = None,
                  ducker: Ducker | None = None, microphone: MicrophoneSwitch | None = None,
-                 min_voiced_ms: int = 250) -> None:
+                 min_voiced_ms: int = 250, budget: Budget | None = None) -> None:
         self.dialog = dialog
         self.actions = actions
         self.bus = bus
@@ -57,6 +59,7 @@ class TurnRunner:
         self._trim = trim
         self._hints = hints
         self._min_voiced_ms = min_voiced_ms
+        self.budget = budget or Budget()
         self._active: set[Turn] = set()
         self.last: dict[str, Any] = {}
         """The last finished turn, as ``/v1/state`` shows it."""
@@ -83,6 +86,7 @@ class TurnRunner:
                    source: Source = Source.CHAT) -> TurnResult:
         """A typed command: understand → act → verify (no speech)."""
         turn = self.begin(source, session_id=session_id, text=text)
+        turn.deadline = turn.began + self.budget.chat_s
         try:
             result = await self._understand_and_act(turn, text)
         except BaseException as exc:
@@ -109,15 +113,31 @@ class TurnRunner:
         return result
 
     async def perform(self, turn: Turn, intent: Intent) -> ActionResult:
-        """The ``act`` and ``verify`` stages of one intent."""
-        with turn.stage("act", action=intent.action.value) as end:
-            outcome = await self.actions.act(intent)
-            end["status"] = outcome.status
-        if outcome.check is not None and outcome.status == "ok":
-            with turn.stage("verify") as end:
-                outcome = await self.actions.verify(outcome)
-                end["status"] = outcome.status
+        """The ``act`` and ``verify`` stages of one intent, within what is left of the turn's
+        deadline (all of it for the platform)."""
+        try:
+            async with asyncio.timeout(self._left(turn)):
+                with turn.stage("act", action=intent.action.value) as end:
+                    outcome = await self.actions.act(intent)
+                    end["status"] = outcome.status
+                if outcome.check is not None and outcome.status == "ok":
+                    with turn.stage("verify") as end:
+                        outcome = await self.actions.verify(outcome)
+                        end["status"] = outcome.status
+        except TimeoutError:
+            late = timed_out("act")
+            log.info("the platform did not answer within the turn's deadline")
+            return ActionResult("error", dict(intent.parameters), late.message,
+                                error_code=late.code)
         return outcome
+
+    def _left(self, turn: Turn, *, keep: float = 0.0, at_most: float | None = None
+              ) -> float | None:
+        """Seconds ``turn`` may still spend (``None``: no deadline), ``keep`` held back."""
+        if turn.deadline is None:
+            return at_most
+        left = max(0.0, turn.deadline - self.bus.clock.monotonic() - keep)
+        return left if at_most is None else min(left, at_most)
 
     def open_voice_turn(self, by: str) -> ListeningTurn:
         """The wake word or the talk button: a new microphone turn, listening. A reply still
@@ -151,13 +171,16 @@ class TurnRunner:
             return VoiceResult("", no_speech(f"only {voiced} ms of speech"))
         if stt is None:
             raise SttMissing(NO_STT)
+        turn.deadline = self.bus.clock.monotonic() + self.budget.voice_s
         hints = await self._hints() if self._hints is not None else []
         with turn.stage("stt") as end:
             try:
                 # Long silences cost upload time and invite Whisper's hallucinations.
-                transcript: Transcript = await stt.transcribe(Clip(speech, clip.sample_rate),
-                                                              hints=hints)
-            except SamError as exc:
+                async with asyncio.timeout(self._left(turn, at_most=self.budget.stt_s)):
+                    transcript: Transcript = await stt.transcribe(
+                        Clip(speech, clip.sample_rate), hints=hints)
+            except (SamError, TimeoutError) as raised:
+                exc = raised if isinstance(raised, SamError) else timed_out("stt")
                 end.update(ok=False, code=exc.code)
                 failed = TurnResult.failed(exc.code, exc.message)
                 return await self._reply(turn, VoiceResult("", failed), play, collect)
@@ -175,8 +198,14 @@ class TurnRunner:
         if device is not None:
             return self._mute(turn)
         with turn.stage("understand") as end:
-            understanding = await self.dialog.understand(text, turn.session_id,
-                                                         self.actions.now_playing)
+            try:
+                async with asyncio.timeout(
+                        self._left(turn, keep=self.budget.platform_reserve_s)):
+                    understanding = await self.dialog.understand(text, turn.session_id,
+                                                                 self.actions.now_playing)
+            except TimeoutError:
+                late = timed_out("understand")
+                understanding = Understanding(None, late.code, late.message)
             intent = understanding.intent
             end.update(action=intent.action.value if intent else None,
                        by=intent.source if intent else None)

@@ -106,6 +106,8 @@ class Turn:
         self.timings_ms: dict[str, float] = {}
         self.result: TurnResult | None = None
         self.transcript = ""
+        self.deadline: float | None = None
+        """Monotonic time by which the answer must be known (see :mod:`.deadline`)."""
         self.began = self._emit(EventType.TURN_START, **data).timestamp
 
     @property

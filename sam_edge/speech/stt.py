@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..audio.format import Clip
-from ..errors import SamError
+from ..errors import SttBadReply, SttError
 from ..groq_client import error_code, make_client
 from ..settings import GroqSettings
 
@@ -67,10 +67,7 @@ class Transcript:
     rejected_reason: str = ""
 
 
-class SttUnavailable(SamError):
-    """Speech could not be transcribed: no key, key refused, network, timeout or rate limit."""
-
-    code = "stt_unavailable"
+SttUnavailable = SttError
 
 
 class SpeechToText(Protocol):
@@ -171,13 +168,23 @@ class GroqSpeechToText:
                 prompt=build_prompt(hints),
                 **extra,
             )
+        except groq.APIResponseValidationError as err:
+            raise _bad_reply(type(err).__name__) from err
         except groq.APIError as err:
             raise self._unavailable(err) from err
-        data = result.to_dict()
-        text = str(data.get("text") or "").strip()
-        segments = [s for s in data.get("segments") or [] if isinstance(s, Mapping)]
-        language = str(data.get("language") or self._language)
-        duration = float(data.get("duration") or clip.duration_s)
+        except (ValueError, TypeError, AttributeError) as err:
+            raise _bad_reply(type(err).__name__) from err
+        try:
+            data = result.to_dict()
+            if not isinstance(data.get("text"), str):
+                raise TypeError("no text")
+            text = data["text"].strip()
+            segments = [s for s in data.get("segments") or [] if isinstance(s, Mapping)]
+            language = str(data.get("language") or self._language)
+            duration = float(data.get("duration") or clip.duration_s)
+        except (ValueError, TypeError, AttributeError) as err:
+            # A 200 that is not a transcript: a captive portal's page, broken or foreign JSON.
+            raise _bad_reply(type(err).__name__) from err
         reason = is_hallucination(segments, text)
         if reason is not None:
             log.info("transcript rejected (%s): %.80r", reason, text)
@@ -213,3 +220,8 @@ class GroqSpeechToText:
             return SttUnavailable("Speech recognition rejected the recording.")
         return SttUnavailable("Speech recognition is not reachable right now.")
 
+
+def _bad_reply(why: str) -> SttBadReply:
+    log.warning("Groq transcription answered with something that is not a transcript (%s)", why)
+    return SttBadReply("Speech recognition sent a reply I could not read; if this network has a "
+                       "sign-in page, sign in first.")

@@ -82,6 +82,9 @@ def rule_brain(messages: list[dict[str, Any]]) -> str:
     return json.dumps({"action": action, "parameters": params, "response_text": say})
 
 
+_RAW = "__raw_body__"
+
+
 class FakeGroq:
     """The fake's state and scripting API; ``app`` is the ASGI application."""
 
@@ -161,6 +164,11 @@ class FakeGroq:
         body = error_body(message, "rate_limit_exceeded", "tokens")
         self.fail_next(429, body, {"retry-after": retry})
 
+    def raw_next(self, status: int, body: str, content_type: str = "text/html") -> None:
+        """Answer the next request with this body as it is: a captive portal's HTML page, a
+        truncated JSON document, JSON of another shape."""
+        self.fail_next(status, {_RAW: body}, {"content-type": content_type})
+
     def json_validate_failed_next(self, raw: str) -> None:
         self.fail_next(400, _json_failed_body(raw))
 
@@ -182,6 +190,9 @@ class FakeGroq:
         headers = self._headers(request_id, status) | (extra or {})
         if status != 429:
             headers.pop("retry-after", None)
+        if isinstance(body, dict) and _RAW in body:
+            media = headers.pop("content-type", "text/html")
+            return Response(body[_RAW], status_code=status, headers=headers, media_type=media)
         return JSONResponse(body, status_code=status, headers=headers)
 
     async def _prologue(self, request: Request, record: RecordedRequest) -> Response | None:
