@@ -19,18 +19,7 @@ OFFLINE_CODES = frozenset({"unreachable", "stt_unavailable", "llm_unavailable", 
 
 
 def gpio_config(settings: Settings) -> GpioConfig:
-    g = settings.gpio
-    rgb = (g.rgb_led[0], g.rgb_led[1], g.rgb_led[2]) if len(g.rgb_led) == 3 else None
-    return GpioConfig(
-        mode=g.mode, play_pause=g.play_pause_pin, next=g.next_pin, previous=g.previous_pin,
-        talk=g.talk_pin, volume_up=g.volume_up_pin, volume_down=g.volume_down_pin,
-        like=g.like_pin, mic_mute=g.mic_mute_pin,
-        status_led=g.status_led_pin if g.status_led_pin >= 0 else None,
-        status_led_pwm=g.status_led_pwm, rgb_led=rgb,
-        led_active_high=g.led_active_high, bounce_time_s=g.bounce_time_s,
-        hold_time_s=g.hold_time_s, volume_repeat_s=g.volume_repeat_s,
-        error_flash_s=g.error_flash_s,
-    )
+    return GpioConfig.from_settings(settings.gpio)
 
 
 def error_code(event: Event) -> str:

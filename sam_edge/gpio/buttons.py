@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from gpiozero import Button, Factory
 from gpiozero.pins.mock import MockPin
 
+from ..settings import GpioSettings
 from .controller import DeviceController
 
 log = logging.getLogger(__name__)
@@ -62,33 +63,49 @@ BINDINGS: dict[str, Binding] = {
 }
 
 
+_DEFAULTS = GpioSettings()
+
+
 @dataclass(frozen=True, slots=True)
 class GpioConfig:
-    """Pins are BCM numbers; ``None`` (or a negative number) means "not wired"."""
+    """Pins are BCM numbers; ``None`` (or a negative number) means "not wired". The defaults
+    are :class:`~sam_edge.settings.GpioSettings`' own (see :meth:`from_settings`)."""
 
-    mode: str = "auto"
+    mode: str = _DEFAULTS.mode
     """``auto`` (the Pi's pins on a Raspberry Pi, else virtual), ``pi`` or ``mock``."""
-    play_pause: int | None = 27
-    next: int | None = 22
-    previous: int | None = 23
-    talk: int | None = 17
-    """GPIO 17 is the user button of ReSpeaker-style 2-mic HATs."""
-    volume_up: int | None = 24
-    volume_down: int | None = 25
-    like: int | None = 6
-    mic_mute: int | None = 4
-    status_led: int | None = None
+    play_pause: int | None = _DEFAULTS.play_pause_pin
+    next: int | None = _DEFAULTS.next_pin
+    previous: int | None = _DEFAULTS.previous_pin
+    talk: int | None = _DEFAULTS.talk_pin
+    volume_up: int | None = _DEFAULTS.volume_up_pin
+    volume_down: int | None = _DEFAULTS.volume_down_pin
+    like: int | None = _DEFAULTS.like_pin
+    mic_mute: int | None = _DEFAULTS.mic_mute_pin
+    status_led: int | None = _DEFAULTS.status_led_pin
     """A single LED (used when no RGB LED is wired)."""
-    status_led_pwm: bool = True
+    status_led_pwm: bool = _DEFAULTS.status_led_pwm
     """Dim and pulse the single LED (any pin can; ``False`` for plain on/off)."""
-    rgb_led: tuple[int, int, int] | None = (16, 26, 12)
+    rgb_led: tuple[int, ...] | None = tuple(_DEFAULTS.rgb_led)
     """Red, green, blue pins of a common-cathode RGB LED; ``None`` or empty: not wired."""
-    led_active_high: bool = True
+    led_active_high: bool = _DEFAULTS.led_active_high
     """``False`` for a common-anode RGB LED (or an LED wired to 3V3)."""
-    bounce_time_s: float = 0.05
-    hold_time_s: float = 1.0
-    volume_repeat_s: float = 0.4
-    error_flash_s: float = 2.0
+    bounce_time_s: float = _DEFAULTS.bounce_time_s
+    hold_time_s: float = _DEFAULTS.hold_time_s
+    volume_repeat_s: float = _DEFAULTS.volume_repeat_s
+    error_flash_s: float = _DEFAULTS.error_flash_s
+
+    @classmethod
+    def from_settings(cls, g: GpioSettings) -> GpioConfig:
+        return cls(
+            mode=g.mode, play_pause=g.play_pause_pin, next=g.next_pin,
+            previous=g.previous_pin, talk=g.talk_pin, volume_up=g.volume_up_pin,
+            volume_down=g.volume_down_pin, like=g.like_pin, mic_mute=g.mic_mute_pin,
+            status_led=g.status_led_pin, status_led_pwm=g.status_led_pwm,
+            rgb_led=tuple(g.rgb_led) if len(g.rgb_led) == 3 else None,
+            led_active_high=g.led_active_high,
+            bounce_time_s=g.bounce_time_s, hold_time_s=g.hold_time_s,
+            volume_repeat_s=g.volume_repeat_s, error_flash_s=g.error_flash_s,
+        )
 
     def __post_init__(self) -> None:
         for name in (*BUTTONS, "status_led"):
