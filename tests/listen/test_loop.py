@@ -236,3 +236,23 @@ async def test_cancel_drops_the_request(world: World) -> None:
     ends = [e for e in world.events if e.type is EventType.LISTEN_END]
     assert ends[-1].data["kind"] == "cancelled"
     assert EventType.STT_START not in world.types()
+
+
+async def test_a_restore_waits_for_a_slow_duck_and_wins(world: World) -> None:
+    """The duck started at the wake word is not awaited; a turn that ends at once must still
+    leave the music at its own volume, never at the ducked one."""
+    world.player.paused = False
+    world.player.queue, world.player.index = ["/music/a.mp3"], 0
+    real_set_volume = world.player.set_volume
+
+    async def slow_set_volume(level: int) -> None:
+        await asyncio.sleep(0.3)
+        await real_set_volume(level)
+
+    world.player.set_volume = slow_set_volume  # type: ignore[method-assign]
+    ducker = world.rt.runner.ducker
+    assert ducker is not None
+    ducker.start_duck()
+    await ducker.restore()  # before the duck's own set_volume has landed
+    assert world.player.volume == 60
+    assert not ducker.ducked
