@@ -37,7 +37,7 @@ from ..pipeline.reply import Replier
 from ..pipeline.runner import TurnRunner
 from ..platforms.base import MusicPlatform
 from ..player.base import Player
-from ..player.watchdog import PlayerWatchdog
+from ..player.watchdog import PlayerWatchdog, Watched
 from ..settings import Settings
 from ..speech.stt import SpeechToText
 from ..sync.service import LibrarySyncService
@@ -225,11 +225,10 @@ async def build_runtime(
         runner, microphone, endpoint=endpoint_config(settings),
         vad_mode=settings.listen.vad_mode, wake=voice.wake, live=voice.live,
         simulated=voice.demo, simulated_stt=voice.demo_stt,
-        on_error=lambda message: bus.emit(EventType.ERROR, source="microphone",
-                                          code="microphone", message=message))
+        on_error=lambda message: _report(bus, message))
     bus.subscribe(Earcons(voice.earcon_sink, volume=settings.audio.voice_volume).on_event)
     bus.subscribe(log_turn)
-    watchdog = PlayerWatchdog(core.player, bus) if hasattr(core.player, "restart") else None
+    watchdog = PlayerWatchdog(core.player, bus) if isinstance(core.player, Watched) else None
     gpio = build_gpio(gpio_config(settings), runner, listener, bus)
     if gpio.simulated:
         simulated.append("GPIO (virtual pins, pressable on the page)")
@@ -238,3 +237,7 @@ async def build_runtime(
     return Runtime(core=core, llm=llm, runner=runner, bus=bus, listener=listener, gpio=gpio,
                    account_leds=account_leds, library=library, sync=sync, watchdog=watchdog,
                    simulated=simulated)
+
+
+def _report(bus: EventBus, message: str) -> None:
+    bus.emit(EventType.ERROR, source="microphone", code="microphone", message=message)

@@ -144,9 +144,9 @@ class GroqIntentClient:
             extra["reasoning_effort"] = self._settings.reasoning_effort
         groq = self._groq
         try:
-            raw = await client.chat.completions.with_raw_response.create(
+            raw = await client.chat.completions.with_raw_response.create(  # type: ignore[call-overload]
                 model=model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=messages,
                 response_format={"type": "json_object"},
                 temperature=0,
                 max_completion_tokens=MAX_COMPLETION_TOKENS,

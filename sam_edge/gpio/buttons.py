@@ -26,8 +26,9 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from gpiozero import Button, Factory
 from gpiozero.pins.mock import MockPin
@@ -200,7 +201,7 @@ class ButtonPanel:
         self._dispatch(name, BINDINGS[name].tap, now)
 
     def _dispatch(self, name: str, method: str, pressed_at: float) -> None:
-        command: Callable[..., object] = getattr(self.controller, method)
+        command: Callable[..., Coroutine[Any, Any, object]] = getattr(self.controller, method)
 
         def start() -> None:
             task = self._loop.create_task(command(button=name, pressed_at=pressed_at))

@@ -64,7 +64,8 @@ def pi_factory() -> Factory:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 module = importlib.import_module(module_name)
-                return getattr(module, class_name)()  # type: ignore[no-any-return]
+                factory: Factory = getattr(module, class_name)()
+                return factory
         except Exception as exc:
             failures.append(f"{name}: {exc}")
     raise GpioUnavailable(

@@ -219,7 +219,7 @@ class LedPatterns:
         elif look.style == "solid":
             device.value = lit
         elif look.style == "pulse" and pwm:
-            device.pulse(look.on_s, look.off_s, **color)  # type: ignore[union-attr]
+            device.pulse(look.on_s, look.off_s, **color)
         elif look.style in ("pulse", "blink"):
             on, off = (0.15, 0.15) if look.style == "pulse" else (look.on_s, look.off_s)
             device.blink(on, off, **color)

@@ -44,7 +44,7 @@ class WebRtcVad:
                 f"a {self.frame_ms} ms frame at {self.sample_rate} Hz is {self.frame_bytes} "
                 f"bytes of 16-bit mono PCM, got {len(frame)} bytes"
             )
-        return self._vad.is_speech(frame, self.sample_rate)
+        return bool(self._vad.is_speech(frame, self.sample_rate))
 
 
 def voiced_ms(pcm: bytes, vad: WebRtcVad | None = None) -> int:

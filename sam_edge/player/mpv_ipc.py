@@ -100,7 +100,8 @@ class MpvConnection:
             await asyncio.wait_for(self._loaded.wait(), IPC_TIMEOUT_S)
 
     async def _call(self, *args: Any, check: bool = True) -> dict[str, Any]:
-        return (await self._call_many([list(args)], check=check))[0]
+        reply: dict[str, Any] = (await self._call_many([list(args)], check=check))[0]
+        return reply
 
     async def _call_many(self, commands: list[list[Any]], *, check: bool = True) -> list[Any]:
         """Send ``commands`` in one write and wait for every reply (restarting mpv once)."""

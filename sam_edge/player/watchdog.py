@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ..errors import SamError
 from ..events import EventBus, EventType
@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 CHECK_EVERY_S = 2.0
 
 
+@runtime_checkable
 class Watched(Protocol):
     @property
     def started(self) -> bool: ...
