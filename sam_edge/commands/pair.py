@@ -39,7 +39,7 @@ PAIRING = {
 
 
 async def _pair(settings: Settings, args: argparse.Namespace) -> int:
-    from ..accounts.pairing import SoundCloudPairing, SpotifyPairing
+    from ..accounts.platforms import PLATFORMS
     from ..accounts.secrets import Cipher
     from ..accounts.store import DbTokenStore
     from ..db.engine import make_engine, make_sessionmaker, migrate
@@ -54,8 +54,7 @@ async def _pair(settings: Settings, args: argparse.Namespace) -> int:
     try:
         cipher = Cipher.from_data_dir(settings.data.dir)
         tokens = DbTokenStore.in_data_dir(make_sessionmaker(engine), cipher, settings.data.dir)
-        kind = SpotifyPairing if platform == "spotify" else SoundCloudPairing
-        pairing = kind(settings, tokens, cipher)
+        pairing = PLATFORMS[platform].pairing(settings, tokens, cipher)
         if args.redirect_url:
             redirect = args.redirect_url
         else:

@@ -29,8 +29,11 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .problem import problem
+from .templates import login_page
 
 log = logging.getLogger(__name__)
 
@@ -231,11 +234,6 @@ def _wants_html(request: Request) -> bool:
     return request.method == "GET" and "text/html" in request.headers.get("accept", "")
 
 
-def _problem(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status,
-                        content={"detail": message, "message": message, "code": code})
-
-
 class AccessMiddleware:
     """Pure ASGI, so uploads and streamed replies pass through untouched."""
 
@@ -260,7 +258,7 @@ class AccessMiddleware:
         else:
             via = "open"
         if request.method in _UNSAFE and not _same_origin(request):
-            await _problem(403, "cross_origin", "Requests from other sites are refused.")(
+            await problem(403, "cross_origin", "Requests from other sites are refused.")(
                 scope, receive, send)
             return
         if via == "open" and scope["path"] not in OPEN_PATHS:
@@ -286,15 +284,11 @@ class AccessMiddleware:
 
     def _login_required(self, request: Request) -> Response:
         if _wants_html(request):
-            from .pairing_page import login_page
-
-            next_path = safe_next(request.url.path)
-            return HTMLResponse(login_page(next_path, ""), status_code=401)
-        response = _problem(401, "unauthorized",
-                            "Sign in with the pairing code at /login, or send the API token "
-                            "as 'Authorization: Bearer'.")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="sam-edge"'
-        return response
+            return HTMLResponse(login_page(safe_next(request.url.path), ""), status_code=401)
+        return problem(401, "unauthorized",
+                       "Sign in with the pairing code at /login, or send the API token "
+                       "as 'Authorization: Bearer'.",
+                       headers={"WWW-Authenticate": 'Bearer realm="sam-edge"'})
 
 
 def access_of(request: Request) -> Access:

@@ -10,16 +10,13 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from .problem import problem
+
 log = logging.getLogger(__name__)
 
 router = APIRouter()
 
 PRESS_WAIT_S = 10.0
-
-
-def _problem(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status,
-                        content={"detail": message, "message": message, "code": code})
 
 
 def _gpio(request: Request) -> Any:
@@ -30,7 +27,7 @@ def _gpio(request: Request) -> Any:
 async def gpio_status(request: Request) -> dict[str, Any] | JSONResponse:
     gpio = _gpio(request)
     if gpio is None:
-        return _problem(404, "gpio_off", "Buttons and LEDs are not set up on this device.")
+        return problem(404, "gpio_off", "Buttons and LEDs are not set up on this device.")
     return gpio.status()  # type: ignore[no-any-return]
 
 
@@ -39,12 +36,12 @@ async def press(request: Request, name: str,
                 hold: bool = Query(False)) -> dict[str, Any] | JSONResponse:
     gpio = _gpio(request)
     if gpio is None:
-        return _problem(404, "gpio_off", "Buttons and LEDs are not set up on this device.")
+        return problem(404, "gpio_off", "Buttons and LEDs are not set up on this device.")
     if not gpio.simulated:
-        return _problem(409, "real_pins",
+        return problem(409, "real_pins",
                         "These buttons are real: press them on the device.")
     if name not in gpio.panel.buttons:
-        return _problem(404, "unknown_button", f"There is no {name} button.")
+        return problem(404, "unknown_button", f"There is no {name} button.")
     await gpio.panel.press(name, hold=hold)
     try:
         await gpio.panel.idle(timeout=PRESS_WAIT_S)

@@ -6,32 +6,20 @@ from __future__ import annotations
 import getpass
 import ipaddress
 import socket
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ..accounts.platforms import PLATFORMS, configured
 from .access import access_of, guard_of, safe_next
-from .adapters import PLATFORMS, account_status, configured, finish_pairing, pairing_class
+from .adapters import finish_pairing, status_of
+from .templates import login_page, render, result_page
 
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).with_name("templates")),
-    autoescape=select_autoescape(["html"]),
-)
 FLASHES = {"disconnected": "{title} was disconnected; its tokens were deleted."}
 _ANY_ADDRESS = ("0.0.0.0", "", "::")
 
 router = APIRouter()
-
-
-def render(name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status)
-
-
-def login_page(next_path: str, error: str) -> str:
-    return TEMPLATES.get_template("login.html").render(next=safe_next(next_path), error=error)
 
 
 def lan_address() -> str:
@@ -78,10 +66,8 @@ async def _row(runtime: Any, platform: str) -> dict[str, Any]:
                            "setting": f"{info.env} (or {info.key})"}
     if not configured(runtime.settings, platform):
         row["state"] = "not_configured"
-    elif pairing_class(info) is None:
-        row["state"] = "not_available"
     else:
-        status = await account_status(runtime, platform)
+        status = await status_of(runtime, platform)
         account = status["account"] or {}
         row["account"] = account.get("display_name") or account.get("id") or ""
         if status["connected"]:
@@ -89,6 +75,7 @@ async def _row(runtime: Any, platform: str) -> dict[str, Any]:
         else:
             stored = await runtime.tokens.info(platform)
             row["state"] = "unreadable" if stored is not None else "not_connected"
+            row["reason"] = status.get("reason", "")
     return row
 
 
@@ -125,8 +112,6 @@ async def paste_redirect(request: Request) -> Response:
     form = await request.form()
     access = access_of(request)
     if not guard_of(request).csrf_ok(access.session, str(form.get("csrf") or "")):
-        from .adapters import result_page
-
         return result_page("Not paired", "The form has expired or did not come from this "
                            "device's page; reload the pairing page and try again.",
                            ok=False, status=403)
@@ -138,7 +123,7 @@ async def paste_redirect(request: Request) -> Response:
 async def login_form(request: Request, next: str = "/") -> Response:
     if access_of(request).via != "open":
         return RedirectResponse(safe_next(next), status_code=303)
-    return HTMLResponse(login_page(next, ""))
+    return HTMLResponse(login_page(safe_next(next), ""))
 
 
 @router.post("/login", response_class=HTMLResponse)

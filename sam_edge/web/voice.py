@@ -7,21 +7,16 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from ..audio.errors import AudioError
 from ..audio.sources import decode_upload
 from ..pipeline.voice import NO_STT, SttMissing
+from .problem import problem
 
 log = logging.getLogger(__name__)
 
 router = APIRouter()
-
-
-def _problem(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status,
-                        content={"detail": message, "message": message, "code": code})
 
 
 @router.post("/v1/voice/process")
@@ -36,21 +31,21 @@ async def voice_process(
     max_bytes = int(limits.max_upload_mb * 1024 * 1024)
     data = await file.read(max_bytes + 1)
     if len(data) > max_bytes:
-        return _problem(413, "too_large",
+        return problem(413, "too_large",
                         f"The upload is larger than {limits.max_upload_mb:g} MB.")
     try:
         clip = await asyncio.to_thread(decode_upload, data,
                                        max_seconds=limits.max_upload_seconds)
     except AudioError as exc:
-        return _problem(exc.status, exc.code, exc.message)
+        return problem(exc.status, exc.code, exc.message)
     pipeline = rt.pipeline
     if pipeline.stt is None:
-        return _problem(503, "stt_unavailable", NO_STT)
+        return problem(503, "stt_unavailable", NO_STT)
     try:
         result = await pipeline.process(clip, session_id=session_id or "default", play=False,
                                         collect=reply_audio)
     except SttMissing as exc:
-        return _problem(503, exc.code, exc.message)
+        return problem(503, exc.code, exc.message)
     return result.to_dict(reply_audio=reply_audio)
 
 

@@ -301,10 +301,8 @@ async def test_api_token_lets_a_lan_client_in(world: World) -> None:
         assert ok.status_code == 200 and "s3cret" not in ok.text
 
 
-async def test_not_configured_and_not_available(settings: Settings,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(sam_edge.accounts.pairing, "SoundCloudPairing", raising=False)
-    rt = await build_runtime(_env(settings, None, SAM_SOUNDCLOUD_CLIENT_ID="sc-client"))
+async def test_not_configured(settings: Settings) -> None:
+    rt = await build_runtime(_env(settings, None))
     try:
         app = create_app(rt.settings, rt)
         transport = httpx.ASGITransport(app=app)
@@ -313,10 +311,10 @@ async def test_not_configured_and_not_available(settings: Settings,
             assert spotify.status_code == 409 and "SAM_SPOTIFY_CLIENT_ID" in spotify.text
             soundcloud = await b.get("/v1/adapter/soundcloud/login",
                                      headers={"Accept": "application/json"})
-            assert soundcloud.status_code == 503
-            assert soundcloud.json()["code"] == "not_available"
+            assert soundcloud.status_code == 409
+            assert soundcloud.json()["code"] == "not_configured"
             page = (await b.get("/pair")).text
-            assert "not configured" in page and "not available" in page
+            assert "not configured" in page
     finally:
         await rt.aclose()
 
