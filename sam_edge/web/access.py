@@ -21,7 +21,6 @@ import logging
 import os
 import secrets
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problem import problem
 from .templates import login_page
+from .throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,6 @@ SESSION_MAX_AGE_S = 30 * 86400
 OPEN_PATHS = frozenset({"/health", "/login"})
 SAFE_NEXT = frozenset({"/", "/pair"})
 """The only places a login may send the browser back to (never an open redirect)."""
-FAILURE_WINDOW_S = 900.0
-MAX_FAILURES_PER_CLIENT = 5
-MAX_FAILURES_TOTAL = 20
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -119,8 +116,8 @@ class AccessGuard:
     server_names: frozenset[str] = frozenset()
     """Host names (besides IP literals, single labels and ``.local``) that loopback requests may
     carry; anything else from loopback could be DNS rebinding and must log in."""
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-    _all_failures: deque[float] = field(default_factory=deque)
+    throttle: Throttle = field(default_factory=Throttle)
+    """Wrong pairing codes and wrong API tokens, per client address."""
 
     @classmethod
     def start(cls, data_dir: Path, *, token: str = "", host: str = "") -> AccessGuard:
@@ -170,22 +167,12 @@ class AccessGuard:
 
     # ---- the pairing code --------------------------------------------------------------------
 
-    def locked_out(self, client: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        for queue in (self._failures.get(client, deque()), self._all_failures):
-            while queue and now - queue[0] > FAILURE_WINDOW_S:
-                queue.popleft()
-        return (len(self._failures.get(client, ())) >= MAX_FAILURES_PER_CLIENT
-                or len(self._all_failures) >= MAX_FAILURES_TOTAL)
-
     def check_code(self, client: str, code: str) -> bool:
-        """True if ``code`` is this run's pairing code; failures count toward a lock-out."""
+        """True if ``code`` is this run's pairing code; a wrong one makes ``client`` wait."""
         if hmac.compare_digest(code.strip().encode(), self.code.encode()):
-            self._failures.pop(client, None)
+            self.throttle.succeeded(client)
             return True
-        now = time.monotonic()
-        self._failures.setdefault(client, deque()).append(now)
-        self._all_failures.append(now)
+        self.throttle.failed(client)
         log.warning("a wrong pairing code was entered from %s", client)
         return False
 
@@ -216,10 +203,13 @@ class AccessGuard:
             bool(server) and client[0] == server[0])
         return same_machine and self._trusted_host(host_header)
 
-    def bearer_ok(self, authorization: str) -> bool:
+    def bearer(self, authorization: str) -> bool | None:
+        """True for the right API token, False for a wrong one, None when none was sent."""
         scheme, _, value = authorization.partition(" ")
-        return (bool(self.token) and scheme.lower() == "bearer"
-                and hmac.compare_digest(value.strip().encode(), self.token.encode()))
+        if scheme.lower() != "bearer":
+            return None
+        return bool(self.token) and hmac.compare_digest(value.strip().encode(),
+                                                        self.token.encode())
 
 
 def _same_origin(request: Request) -> bool:
@@ -249,10 +239,18 @@ class AccessMiddleware:
         guard = self.guard
         session = guard.read_cookie(request.cookies.get(COOKIE))
         client = scope["client"][0] if scope.get("client") else "?"
+        bearer = guard.bearer(request.headers.get("authorization", ""))
         if guard.is_local(scope, request.headers.get("host", "")):
             via = "local"
-        elif guard.bearer_ok(request.headers.get("authorization", "")):
+        elif bearer is not None and guard.throttle.wait_s(client) > 0:
+            await self._too_many(client)(scope, receive, send)
+            return
+        elif bearer:
             via = "token"
+        elif bearer is False:
+            guard.throttle.failed(client)
+            log.warning("a wrong API token was sent from %s", client)
+            via = "open"
         elif session is not None and session.authed:
             via = "session"
         else:
@@ -275,6 +273,12 @@ class AccessMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+    def _too_many(self, client: str) -> Response:
+        wait = self.guard.throttle.retry_after(client)
+        return problem(429, "too_many_attempts",
+                       f"Too many wrong codes or tokens from this address: wait {wait} s, "
+                       "then try again.", headers={"Retry-After": str(wait)})
 
     def _set_cookie(self, session: Session) -> str:
         response = Response()

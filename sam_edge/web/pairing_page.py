@@ -132,9 +132,11 @@ async def login_submit(request: Request) -> Response:
     access = access_of(request)
     guard = guard_of(request)
     next_path = safe_next(str(form.get("next") or "/"))
-    if guard.locked_out(access.client):
-        return HTMLResponse(login_page(next_path, "Too many wrong codes: wait 15 minutes, "
-                                       "then try again."), status_code=429)
+    if guard.throttle.wait_s(access.client) > 0:
+        wait = guard.throttle.retry_after(access.client)
+        return HTMLResponse(login_page(next_path, f"Too many wrong codes: wait {wait} s, "
+                                       "then try again."), status_code=429,
+                            headers={"Retry-After": str(wait)})
     if not guard.check_code(access.client, str(form.get("code") or "")):
         return HTMLResponse(login_page(next_path, "That code is not right."), status_code=401)
     access.replace(authed=True)
