@@ -18,7 +18,7 @@ from ..accounts.platforms import PlatformInfo, Refusal, make_pairing, platform_i
 from ..accounts.report import account_status, iso
 from ..errors import PairingError
 from .access import access_of, guard_of
-from .problem import problem
+from .problem import problem, problem_responses
 from .templates import result_page
 
 router = APIRouter()
@@ -76,7 +76,7 @@ async def status_of(runtime: Any, platform: str) -> dict[str, Any]:
 # ---- routes ------------------------------------------------------------------------------------
 
 
-@router.get("/v1/adapter/{platform}/login")
+@router.get("/v1/adapter/{platform}/login", responses=problem_responses(404, 409, 422))
 async def login(platform: str, request: Request) -> Response:
     try:
         _info, pairing = _pairing(request, platform)
@@ -88,12 +88,13 @@ async def login(platform: str, request: Request) -> Response:
     return RedirectResponse(authorize, status_code=302)
 
 
-@router.get("/v1/adapter/{platform}/callback")
+@router.get("/v1/adapter/{platform}/callback",
+            responses=problem_responses(400, 404, 409, 422))
 async def callback(platform: str, request: Request) -> Response:
     return await finish_pairing(request, platform, str(request.url))
 
 
-@router.get("/v1/adapter/{platform}/status")
+@router.get("/v1/adapter/{platform}/status", responses=problem_responses(404, 422))
 async def status(platform: str, request: Request) -> Response:
     try:
         platform_info(platform)
@@ -102,7 +103,7 @@ async def status(platform: str, request: Request) -> Response:
     return JSONResponse(await status_of(request.app.state.runtime, platform))
 
 
-@router.post("/v1/adapter/{platform}/disconnect")
+@router.post("/v1/adapter/{platform}/disconnect", responses=problem_responses(404, 422))
 async def disconnect(platform: str, request: Request) -> Response:
     try:
         info = platform_info(platform)

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from .problem import problem
+from .problem import problem, problem_responses
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def _gpio(request: Request) -> Any:
     return getattr(request.app.state.runtime, "gpio", None)
 
 
-@router.get("/v1/gpio", response_model=None)
+@router.get("/v1/gpio", response_model=None, responses=problem_responses(404))
 async def gpio_status(request: Request) -> dict[str, Any] | JSONResponse:
     gpio = _gpio(request)
     if gpio is None:
@@ -31,7 +31,8 @@ async def gpio_status(request: Request) -> dict[str, Any] | JSONResponse:
     return gpio.status()  # type: ignore[no-any-return]
 
 
-@router.post("/v1/gpio/buttons/{name}/press", response_model=None)
+@router.post("/v1/gpio/buttons/{name}/press", response_model=None,
+             responses=problem_responses(404, 409, 422))
 async def press(request: Request, name: str,
                 hold: bool = Query(False)) -> dict[str, Any] | JSONResponse:
     gpio = _gpio(request)

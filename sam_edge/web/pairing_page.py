@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ..accounts.platforms import PLATFORMS, configured
 from .access import access_of, guard_of, safe_next
 from .adapters import finish_pairing, status_of
+from .problem import problem_responses
 from .templates import login_page, render, result_page
 
 FLASHES = {"disconnected": "{title} was disconnected; its tokens were deleted."}
@@ -79,7 +80,7 @@ async def _row(runtime: Any, platform: str) -> dict[str, Any]:
     return row
 
 
-@router.get("/pair", response_class=HTMLResponse)
+@router.get("/pair", response_class=HTMLResponse, responses=problem_responses(422))
 async def pair_page(request: Request, done: str = "", platform: str = "") -> Response:
     runtime = request.app.state.runtime
     access = access_of(request)
@@ -106,7 +107,7 @@ async def pair_page(request: Request, done: str = "", platform: str = "") -> Res
     )
 
 
-@router.post("/pair/complete")
+@router.post("/pair/complete", responses=problem_responses(400, 404, 409))
 async def paste_redirect(request: Request) -> Response:
     """The paste form: finish a pairing from the address the browser was sent to."""
     form = await request.form()
@@ -119,7 +120,7 @@ async def paste_redirect(request: Request) -> Response:
     return await finish_pairing(request, platform, str(form.get("redirect_url") or ""))
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, responses=problem_responses(422))
 async def login_form(request: Request, next: str = "/") -> Response:
     if access_of(request).via != "open":
         return RedirectResponse(safe_next(next), status_code=303)

@@ -12,14 +12,14 @@ from pydantic import BaseModel
 from ..audio.errors import AudioError
 from ..audio.sources import decode_upload
 from ..pipeline.voice import NO_STT, SttMissing
-from .problem import problem
+from .problem import problem, problem_responses
 
 log = logging.getLogger(__name__)
 
 router = APIRouter()
 
 
-@router.post("/v1/voice/process")
+@router.post("/v1/voice/process", responses=problem_responses(400, 413, 415, 422, 503))
 async def voice_process(
     request: Request,
     file: UploadFile = File(...),
@@ -37,6 +37,7 @@ async def voice_process(
         clip = await asyncio.to_thread(decode_upload, data,
                                        max_seconds=limits.max_upload_seconds)
     except AudioError as exc:
+        log.info("refused an upload: %s", exc.message)
         return problem(exc.status, exc.code, exc.message)
     pipeline = rt.pipeline
     if pipeline.stt is None:
@@ -63,7 +64,7 @@ class MicrophoneRequest(BaseModel):
     muted: bool
 
 
-@router.post("/v1/microphone")
+@router.post("/v1/microphone", responses=problem_responses(422))
 async def microphone(body: MicrophoneRequest, request: Request) -> dict[str, Any]:
     """Mute or unmute the microphone: while muted nothing is captured or sent."""
     loop = request.app.state.runtime.listener
