@@ -26,9 +26,13 @@ log = logging.getLogger("sam_edge")
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .db.private import private_dirs, private_umask, tighten
     from .web.app import create_app
 
     setup_logging(settings.log.level)
+    private_umask()
+    settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tighten(private_dirs(settings))
     app = create_app(settings)
     config = uvicorn.Config(app, host=settings.http.host, port=settings.http.port,
                             log_level="warning", access_log=False)

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..db.models import PlatformAccount, User
+from ..db.private import create_private_file
 from .locks import FlockLock, ProcessLock, RefreshLock
 from .secrets import Cipher
 from .tokens import TokenSet
@@ -66,7 +67,7 @@ class DbTokenStore:
     def in_data_dir(cls, sessions: async_sessionmaker[Any], cipher: Cipher,
                     data_dir: Path) -> DbTokenStore:
         stamp = data_dir / "accounts.stamp"
-        stamp.touch(exist_ok=True)
+        create_private_file(stamp)
         return cls(sessions, cipher, stamp=stamp, refresh_lock=FlockLock.in_data_dir(data_dir))
 
     def lock(self, platform: str) -> AbstractAsyncContextManager[None]:
