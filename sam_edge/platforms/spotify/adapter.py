@@ -142,7 +142,12 @@ class SpotifyAdapter:
         ``fresh``: Spotify just lost the device, so re-read the list and transfer regardless."""
         devices = await self._device_list(fresh=fresh)
         device = self._pick(devices)
+        if device is None and not fresh:
+            # A remembered empty list must not outlive the device coming back.
+            devices = await self._device_list(fresh=True)
+            device = self._pick(devices)
         if device is None:
+            self._devices = None
             raise NoDevice(NO_DEVICE)
         self.device_name = str(device.get("name") or "")
         if fresh or not device.get("is_active"):

@@ -38,6 +38,7 @@ NO_DEVICE = (
 )
 UNREACHABLE = "Spotify is not answering right now."
 MAX_RETRY_AFTER_S = 5.0
+MAX_MESSAGE = 160
 
 
 class DeviceLost(NoDevice):
@@ -90,8 +91,11 @@ def _busy(wait: int) -> PlatformError:
 
 
 def spotify_message(exc: SpotifyException) -> str:
-    """Spotify's own text: spotipy prefixes it with the URL and a line break."""
+    """Spotify's own text: spotipy prefixes it with the URL and a line break. A body that is
+    not a short sentence (an HTML error page from a proxy) is never passed on."""
     text = str(exc.msg or "").split("\n", 1)[-1].strip()
+    if "<" in text or len(text) > MAX_MESSAGE or not text.isprintable():
+        return f"HTTP {exc.http_status}"
     return text.rstrip(".") or f"HTTP {exc.http_status}"
 
 
@@ -110,7 +114,7 @@ def translate(exc: SpotifyException) -> PlatformError:
     if exc.http_status == 401:
         return NeedsPairing(PAIR_AGAIN)
     if exc.http_status >= 500:
-        return PlatformError(f"Spotify is having trouble right now ({message}).",
+        return PlatformError(f"Spotify is having trouble right now (HTTP {exc.http_status}).",
                              code="server_error")
     return PlatformError(f"Spotify said: {message}.", code="spotify_error")
 
