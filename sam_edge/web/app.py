@@ -71,6 +71,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         finally:
             if owned:
                 await app.state.runtime.aclose()
+                log.info("stopped: players stopped, history flushed, database closed")
 
     app = FastAPI(title="SAM Edge", version="0.1.0", lifespan=lifespan,
                   responses=problem_responses(401, 403, 413, 429, 500))
