@@ -94,3 +94,20 @@ def test_cli_exits_2_with_one_line_on_bad_config(tmp_path: Path) -> None:
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "[http] port" in lines[0]
+
+
+@pytest.mark.parametrize(("env", "mode"), [
+    ({"SAM_GPIO": "mock"}, "mock"),
+    ({"SAM_GPIO": "pi", "SAM_GPIO_MODE": "mock"}, "pi"),
+    ({"SAM_GPIO_MODE": "mock"}, "mock"),
+    ({}, "auto"),
+])
+def test_sam_gpio_is_accepted_and_wins(tmp_path: Path, env: dict[str, str], mode: str) -> None:
+    assert load_settings(tmp_path / "absent.toml", env).gpio.mode == mode
+
+
+def test_a_bad_sam_gpio_is_a_one_line_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(tmp_path / "absent.toml", {"SAM_GPIO": "banana"})
+    message = raised.value.message
+    assert "\n" not in message and "[gpio] mode" in message and "SAM_GPIO" in message
