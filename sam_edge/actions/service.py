@@ -174,6 +174,8 @@ class MusicActionService:
             state = await self.verifier.playing(adapter, None)
             params["title"] = state.title or first.title
             params["artist"] = state.artist or first.artist
+            if adapter.name == "local":  # a folder has no likes: all of it, shuffled
+                return ActionResult("ok", params, "Shuffling your music folder.")
             return ActionResult("ok", params, "Playing your liked songs.")
         if not params.get("query"):
             await adapter.resume()

@@ -175,6 +175,17 @@ async def test_play_liked_plays_saved_tracks_not_a_search(spotify: SpotifyAdapte
     assert fake.calls("GET", "search") == []
 
 
+async def test_play_liked_plays_all_of_them_page_by_page(spotify: SpotifyAdapter,
+                                                         fake: FakeSpotify) -> None:
+    fake.liked[:] = fake.liked * 40  # 120 liked songs: three pages of 50
+
+    await spotify.play_liked()
+
+    pages = fake.calls("GET", "me/tracks")
+    assert [p.query.get("offset") for p in pages] == ["0", "50", "100"]
+    assert fake.calls("PUT", "me/player/play")[0].json == {"uris": [t.uri for t, _ in fake.liked]}
+
+
 async def test_play_liked_with_an_empty_library(spotify: SpotifyAdapter, fake: FakeSpotify) -> None:
     fake.liked.clear()
 
