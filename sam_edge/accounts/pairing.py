@@ -36,8 +36,7 @@ SPOTIFY_SCOPES = (
     "user-library-read user-library-modify playlist-read-private playlist-read-collaborative"
 )
 PENDING_TTL_S = 600.0
-STATE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,128}")
-"""What :meth:`PkcePairing.start` makes (``token_urlsafe``); anything else is not ours."""
+STATE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,128}")  # what start() makes, token_urlsafe
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -166,8 +165,7 @@ class PkcePairing:
         state = (params.get("state") or [""])[0]
         if not STATE_SHAPE.fullmatch(state):
             raise PairingError("The state in that URL is missing or malformed; nothing was "
-                               "stored. Paste the whole address the browser was sent to.",
-                               code="bad_state")
+                               "stored.", code="bad_state")
         pending = self._read_pending()
         if not secrets.compare_digest(state.encode(), pending.state.encode()):
             raise PairingError("The state in that URL does not match this pairing request; "

@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .keyfile import load_key, write_private
 from .problem import problem
 from .templates import login_page
 from .throttle import Throttle
@@ -88,26 +88,6 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    tmp.replace(path)
-
-
-def _load_key(path: Path) -> bytes:
-    try:
-        key = path.read_bytes()
-        if len(key) >= 32:
-            return key
-    except FileNotFoundError:
-        pass
-    key = secrets.token_bytes(32)
-    _write_private(path, key)
-    return key
-
-
 @dataclass
 class AccessGuard:
     key: bytes = field(repr=False)
@@ -124,10 +104,10 @@ class AccessGuard:
         """Load the signing key and make this run's pairing code (written and logged)."""
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         code = f"{secrets.randbelow(10**6):06d}"
-        _write_private(data_dir / CODE_FILE, (code + "\n").encode())
+        write_private(data_dir / CODE_FILE, (code + "\n").encode())
         log.info("pairing code for browsers on the network: %s", code)
         names = {host.lower()} if host else set()
-        return cls(_load_key(data_dir / KEY_FILE), code, token, frozenset(names))
+        return cls(load_key(data_dir / KEY_FILE), code, token, frozenset(names))
 
     # ---- sessions and CSRF -------------------------------------------------------------------
 
