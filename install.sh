@@ -387,8 +387,9 @@ if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
     APT_PACKAGES+=(python3-venv)
 fi
 if [ "$DEV" -eq 1 ]; then
-    # The pairing page is tested in a real headless browser.
-    APT_PACKAGES+=(chromium)
+    # The pairing page is tested in a real headless browser; the unit file's exposure with
+    # systemd-analyze (in the systemd package).
+    APT_PACKAGES+=(chromium systemd)
 fi
 apt_ensure "${APT_PACKAGES[@]}"
 

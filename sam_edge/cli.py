@@ -26,13 +26,19 @@ log = logging.getLogger("sam_edge")
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .db.private import private_dirs, private_umask, tighten
     from .web.app import create_app
+    from .web.server import GRACEFUL_S, Server
 
     setup_logging(settings.log.level)
+    private_umask()
+    settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tighten(private_dirs(settings))
     app = create_app(settings)
     config = uvicorn.Config(app, host=settings.http.host, port=settings.http.port,
-                            log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
+                            log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=GRACEFUL_S)
+    server = Server(config)
     log.info("SAM Edge %s starting on http://%s:%d (data in %s)", __version__,
              settings.http.host, settings.http.port, settings.data.dir)
     try:
@@ -44,6 +50,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         err(f"could not start on {settings.http.host}:{settings.http.port} "
              "(is another sam-edge running? set SAM_HTTP_PORT)")
         return 1
+    log.info("SAM Edge stopped")
     return 0
 
 

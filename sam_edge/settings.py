@@ -319,9 +319,11 @@ class Settings(_Section):
         return f"http://{host}:{self.http.port}"
 
 
-# Short names that do not follow SAM_SECTION_KEY.
+# Short names that do not follow SAM_SECTION_KEY; each wins over the long name when both are
+# set (SAM_GPIO over SAM_GPIO_MODE).
 ALIASES: dict[str, tuple[str, str]] = {
     "SAM_DEFAULT_PLATFORM": ("music", "default_platform"),
+    "SAM_GPIO": ("gpio", "mode"),
     "SAM_LANGUAGE": ("speech", "language"),
     "SAM_LOG_LEVEL": ("log", "level"),
 }
@@ -379,6 +381,9 @@ def _describe(exc: ValidationError, path: Path) -> str:
     if err["type"] == "extra_forbidden":
         message = "unknown setting"
     env_name = "SAM_" + "_".join(loc).upper() if loc else ""
+    short = [name for name, where in ALIASES.items() if list(where) == loc]
+    if short:
+        env_name = f"{short[0]} or {env_name}"
     return f"config {path}: {where}: {message} (or environment {env_name})"
 
 

@@ -336,3 +336,15 @@ def test_sync_of_a_platform_that_is_not_paired_exits_1(env: dict[str, str],
     assert "sam-edge pair spotify" in done.stderr
     nothing = sam(env, "sync")
     assert nothing.returncode == 0
+
+
+@pytest.mark.parametrize("state", ["%C3%A9t%C3%A9", "a b", ""])
+def test_a_malformed_state_is_a_one_line_error(env: dict[str, str],
+                                               spotify: tuple[FakeSpotify, str],
+                                               state: str) -> None:
+    _, url = spotify
+    done = sam(with_spotify(env, url), "pair", "spotify", "--redirect-url",
+               f"http://127.0.0.1:8080/v1/adapter/spotify/callback?code=x&state={state}")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "state" in done.stderr

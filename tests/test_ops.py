@@ -132,6 +132,23 @@ def test_status_reports_an_account_whose_key_was_lost(tmp_path: Path) -> None:
     assert not (settings.data.dir / "secret.key").exists()
 
 
+def test_status_reports_a_refused_refresh(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    seed(settings, pair=True)
+
+    async def refuse() -> None:
+        engine = make_engine(settings.database_path)
+        store = DbTokenStore(make_sessionmaker(engine), Cipher.from_data_dir(settings.data.dir))
+        await store.refused("spotify", "invalid_grant: Refresh token revoked")
+        await engine.dispose()
+
+    asyncio.run(refuse())
+    report = status_report(settings)
+
+    assert "spotify: paired as Alice, connected: false" in report
+    assert "invalid_grant: Refresh token revoked" in report and "sam-edge pair spotify" in report
+
+
 def test_status_shows_the_last_sync_when_the_library_is_synced(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     seed(settings)

@@ -107,3 +107,18 @@ def test_speech_languages_from_toml_or_environment(tmp_path: Path) -> None:
     assert load_settings(tmp_path / "absent.toml", {}).speech.languages == ()
     with pytest.raises(ConfigError, match="languages"):
         load_settings(tmp_path / "absent.toml", {"SAM_SPEECH_LANGUAGES": "telugu!"})
+@pytest.mark.parametrize(("env", "mode"), [
+    ({"SAM_GPIO": "mock"}, "mock"),
+    ({"SAM_GPIO": "pi", "SAM_GPIO_MODE": "mock"}, "pi"),
+    ({"SAM_GPIO_MODE": "mock"}, "mock"),
+    ({}, "auto"),
+])
+def test_sam_gpio_is_accepted_and_wins(tmp_path: Path, env: dict[str, str], mode: str) -> None:
+    assert load_settings(tmp_path / "absent.toml", env).gpio.mode == mode
+
+
+def test_a_bad_sam_gpio_is_a_one_line_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(tmp_path / "absent.toml", {"SAM_GPIO": "banana"})
+    message = raised.value.message
+    assert "\n" not in message and "[gpio] mode" in message and "SAM_GPIO" in message

@@ -16,6 +16,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ SPOTIFY_SCOPES = (
     "user-library-read user-library-modify playlist-read-private playlist-read-collaborative"
 )
 PENDING_TTL_S = 600.0
+STATE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,128}")  # what start() makes, token_urlsafe
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -160,9 +162,12 @@ class PkcePairing:
     async def complete(self, redirect_url: str) -> TokenSet:
         """Finish the pairing from the URL the browser was redirected to."""
         params = parse_qs(urlsplit(redirect_url.strip()).query)
-        pending = self._read_pending()
         state = (params.get("state") or [""])[0]
-        if not secrets.compare_digest(state, pending.state):
+        if not STATE_SHAPE.fullmatch(state):
+            raise PairingError("The state in that URL is missing or malformed; nothing was "
+                               "stored.", code="bad_state")
+        pending = self._read_pending()
+        if not secrets.compare_digest(state.encode(), pending.state.encode()):
             raise PairingError("The state in that URL does not match this pairing request; "
                                "nothing was stored.", code="state_mismatch")
         if "error" in params:

@@ -189,6 +189,8 @@ class MusicActionService:
             params["title"] = state.title or first.title
             params["artist"] = state.artist or first.artist
 
+        if adapter.name == "local":  # a folder has no likes: all of it, shuffled
+            return ActionResult("ok", params, "Shuffling your music folder.", check=check)
         return ActionResult("ok", params, "Playing your liked songs.", check=check)
 
     async def _queue(self, params: dict[str, Any], adapter: MusicPlatform) -> ActionResult:

@@ -18,6 +18,7 @@ import io
 import logging
 import os
 import shutil
+import struct
 import subprocess
 import wave
 from collections.abc import AsyncIterator, Iterator
@@ -98,6 +99,9 @@ def _read_native_wav(data: bytes, max_seconds: float | None) -> bytes | None:
         raise TruncatedAudio(f"The WAV file is damaged or cut short ({exc}).") from exc
     except EOFError as exc:
         raise TruncatedAudio("The WAV header is cut short.") from exc
+    except (RuntimeError, ValueError, OverflowError, struct.error) as exc:
+        # The chunk reader trips over nonsense sizes in a RIFF header with garbage after it.
+        raise TruncatedAudio("The WAV file is damaged: its header makes no sense.") from exc
     if len(pcm) < promised:
         raise TruncatedAudio(
             f"The WAV file is cut short: its header promises {seconds:.2f} s of audio "

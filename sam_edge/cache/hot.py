@@ -6,6 +6,7 @@ from pathlib import Path
 
 import diskcache
 
+from ..db.private import tighten
 from ..platforms.base import Track
 
 
@@ -24,8 +25,9 @@ def _unpack(value: object) -> Track | None:
 
 class HotCache:
     def __init__(self, directory: Path, *, size_mb: int = 64) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._cache = diskcache.Cache(str(directory), size_limit=size_mb * 1024 * 1024)
+        tighten([directory])
 
     def get(self, key: str) -> Track | None:
         return _unpack(self._cache.get(key))

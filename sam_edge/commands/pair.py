@@ -39,7 +39,7 @@ PAIRING = {
 
 
 async def _pair(settings: Settings, args: argparse.Namespace) -> int:
-    from ..accounts.pairing import SoundCloudPairing, SpotifyPairing
+    from ..accounts.platforms import PLATFORMS
     from ..app.core import build_core
 
     platform = args.platform
@@ -48,8 +48,7 @@ async def _pair(settings: Settings, args: argparse.Namespace) -> int:
                     else settings.soundcloud_redirect_uri)
     core = await build_core(settings)
     try:
-        kind = SpotifyPairing if platform == "spotify" else SoundCloudPairing
-        pairing = kind(settings, core.tokens, core.cipher)
+        pairing = PLATFORMS[platform].pairing(settings, core.tokens, core.cipher)
         if args.redirect_url:
             redirect = args.redirect_url
         else:

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from .private import create_private_file, tighten
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -62,6 +64,12 @@ def _backup(path: Path, revision: str) -> Path:
     return target
 
 
+def tighten_database(path: Path) -> None:
+    """The database and its WAL and shared-memory files, 0600 (SQLite copies the mode)."""
+    for extra in ("", "-wal", "-shm", "-journal"):
+        tighten([path.with_name(path.name + extra)])
+
+
 def _stored_revision(path: Path) -> str | None:
     if not path.exists():
         return None
@@ -78,7 +86,8 @@ def _stored_revision(path: Path) -> str | None:
 
 def migrate(path: Path) -> str:
     """Bring the database at ``path`` to the newest schema; returns the revision."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(path)
+    tighten_database(path)
     if _stored_revision(path) == HEAD:
         return HEAD
     from alembic import command

@@ -20,6 +20,7 @@ from ..audio.capture import SOUND_CARDS, has_sound_card, list_input_devices
 from ..audio.errors import AudioDeviceError
 from ..audio.format import SAMPLE_RATE
 from ..audio.playback import AplaySink
+from ..db.private import loose_paths, private_dirs
 from ..settings import Settings
 from ..speech.earcons import Earcon, earcon
 
@@ -216,6 +217,14 @@ def permission_checks(settings: Settings, config: Path) -> list[Check]:
         out.append(Check("data dir", Level.OK if ok else Level.FAIL,
                          f"{data} does not exist yet (made at first start)",
                          "" if ok else f"create it: sudo install -d -o sam-edge -m 700 {data}"))
+    loose = loose_paths(private_dirs(settings))
+    if loose:
+        out.append(Check("private files", Level.WARN,
+                         f"{len(loose)} files or directories others may read, e.g. {loose[0]}",
+                         f"sam-edge run makes them private at start, or: chmod -R go-rwx {data}"))
+    elif data.exists():
+        out.append(Check("private files", Level.OK, "the data and cache dirs are 0700, "
+                         "their files 0600"))
     key = data / KEY_FILE
     if key.exists():
         mode = key.stat().st_mode & 0o777

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .. import __version__
+from ..accounts.report import not_connected_reason
 from ..accounts.secrets import KEY_FILE, Cipher
 from ..accounts.store import DbTokenStore
 from ..settings import Settings
@@ -59,11 +60,11 @@ async def _accounts(settings: Settings, sessions: async_sessionmaker[Any]) -> li
             lines.append(f"{platform}: not paired")
             continue
         who = info.display_name or info.account_id or "an unnamed account"
-        if info.readable:
+        if info.connected:
             lines.append(f"{platform}: paired as {who}")
         else:
-            lines.append(f"{platform}: paired as {who}, but its tokens cannot be read (the key "
-                         f"changed): sam-edge pair {platform}")
+            reason = not_connected_reason(platform, info.readable, info.refused)
+            lines.append(f"{platform}: paired as {who}, connected: false: {reason}")
     return lines
 
 

@@ -141,7 +141,8 @@ class FasterWhisperSTT:
         if reason is None and _echoes_prompt(text):
             reason = "prompt_echo"
         if reason is not None:
-            log.info("transcript rejected (%s): %.80r", reason, text)
+            log.info("transcript rejected (%s)", reason)
+            log.debug("rejected transcript: %.80r", text)
             return Transcript("", True, LANGUAGE, duration, reason)
         return Transcript(text, False, LANGUAGE, duration)
 

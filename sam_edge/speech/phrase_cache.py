@@ -12,6 +12,8 @@ from pathlib import Path
 
 import diskcache
 
+from ..db.private import tighten
+
 MAX_CHARS = 200
 TTL_S = 30 * 86400.0
 """Voices get retrained and models replaced; a month is long enough to pay off."""
@@ -33,8 +35,9 @@ class PhraseCache:
         max_chars: int = MAX_CHARS,
         ttl_s: float | None = TTL_S,
     ) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._cache = diskcache.Cache(str(directory), size_limit=size_mb * 1024 * 1024)
+        tighten([directory])
         self.max_chars = max_chars
         self.ttl_s = ttl_s
 

@@ -187,10 +187,12 @@ class GroqSpeechToText:
             raise _bad_reply(type(err).__name__) from err
         reason = is_hallucination(segments, text)
         if reason is not None:
-            log.info("transcript rejected (%s): %.80r", reason, text)
+            log.info("transcript rejected (%s)", reason)
+            log.debug("rejected transcript: %.80r", text)
             return Transcript("", True, language, duration, reason)
         if not _is_latin(text):
-            log.info("transcript has non-Latin words despite the prompt: %.80r", text)
+            log.info("transcript has non-Latin words despite the prompt")
+            log.debug("non-Latin transcript: %.80r", text)
         return Transcript(text, False, language, duration)
 
     async def aclose(self) -> None:

@@ -18,10 +18,8 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-import os
 import secrets
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +27,13 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .keyfile import load_key, write_private
+from .problem import problem
+from .templates import login_page
+from .throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +44,6 @@ SESSION_MAX_AGE_S = 30 * 86400
 OPEN_PATHS = frozenset({"/health", "/login"})
 SAFE_NEXT = frozenset({"/", "/pair"})
 """The only places a login may send the browser back to (never an open redirect)."""
-FAILURE_WINDOW_S = 900.0
-MAX_FAILURES_PER_CLIENT = 5
-MAX_FAILURES_TOTAL = 20
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -88,26 +88,6 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    tmp.replace(path)
-
-
-def _load_key(path: Path) -> bytes:
-    try:
-        key = path.read_bytes()
-        if len(key) >= 32:
-            return key
-    except FileNotFoundError:
-        pass
-    key = secrets.token_bytes(32)
-    _write_private(path, key)
-    return key
-
-
 @dataclass
 class AccessGuard:
     key: bytes = field(repr=False)
@@ -116,18 +96,18 @@ class AccessGuard:
     server_names: frozenset[str] = frozenset()
     """Host names (besides IP literals, single labels and ``.local``) that loopback requests may
     carry; anything else from loopback could be DNS rebinding and must log in."""
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-    _all_failures: deque[float] = field(default_factory=deque)
+    throttle: Throttle = field(default_factory=Throttle)
+    """Wrong pairing codes and wrong API tokens, per client address."""
 
     @classmethod
     def start(cls, data_dir: Path, *, token: str = "", host: str = "") -> AccessGuard:
         """Load the signing key and make this run's pairing code (written and logged)."""
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         code = f"{secrets.randbelow(10**6):06d}"
-        _write_private(data_dir / CODE_FILE, (code + "\n").encode())
+        write_private(data_dir / CODE_FILE, (code + "\n").encode())
         log.info("pairing code for browsers on the network: %s", code)
         names = {host.lower()} if host else set()
-        return cls(_load_key(data_dir / KEY_FILE), code, token, frozenset(names))
+        return cls(load_key(data_dir / KEY_FILE), code, token, frozenset(names))
 
     # ---- sessions and CSRF -------------------------------------------------------------------
 
@@ -167,22 +147,12 @@ class AccessGuard:
 
     # ---- the pairing code --------------------------------------------------------------------
 
-    def locked_out(self, client: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        for queue in (self._failures.get(client, deque()), self._all_failures):
-            while queue and now - queue[0] > FAILURE_WINDOW_S:
-                queue.popleft()
-        return (len(self._failures.get(client, ())) >= MAX_FAILURES_PER_CLIENT
-                or len(self._all_failures) >= MAX_FAILURES_TOTAL)
-
     def check_code(self, client: str, code: str) -> bool:
-        """True if ``code`` is this run's pairing code; failures count toward a lock-out."""
+        """True if ``code`` is this run's pairing code; a wrong one makes ``client`` wait."""
         if hmac.compare_digest(code.strip().encode(), self.code.encode()):
-            self._failures.pop(client, None)
+            self.throttle.succeeded(client)
             return True
-        now = time.monotonic()
-        self._failures.setdefault(client, deque()).append(now)
-        self._all_failures.append(now)
+        self.throttle.failed(client)
         log.warning("a wrong pairing code was entered from %s", client)
         return False
 
@@ -213,10 +183,13 @@ class AccessGuard:
             bool(server) and client[0] == server[0])
         return same_machine and self._trusted_host(host_header)
 
-    def bearer_ok(self, authorization: str) -> bool:
+    def bearer(self, authorization: str) -> bool | None:
+        """True for the right API token, False for a wrong one, None when none was sent."""
         scheme, _, value = authorization.partition(" ")
-        return (bool(self.token) and scheme.lower() == "bearer"
-                and hmac.compare_digest(value.strip().encode(), self.token.encode()))
+        if scheme.lower() != "bearer":
+            return None
+        return bool(self.token) and hmac.compare_digest(value.strip().encode(),
+                                                        self.token.encode())
 
 
 def _same_origin(request: Request) -> bool:
@@ -229,11 +202,6 @@ def _same_origin(request: Request) -> bool:
 
 def _wants_html(request: Request) -> bool:
     return request.method == "GET" and "text/html" in request.headers.get("accept", "")
-
-
-def _problem(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status,
-                        content={"detail": message, "message": message, "code": code})
 
 
 class AccessMiddleware:
@@ -251,16 +219,24 @@ class AccessMiddleware:
         guard = self.guard
         session = guard.read_cookie(request.cookies.get(COOKIE))
         client = scope["client"][0] if scope.get("client") else "?"
+        bearer = guard.bearer(request.headers.get("authorization", ""))
         if guard.is_local(scope, request.headers.get("host", "")):
             via = "local"
-        elif guard.bearer_ok(request.headers.get("authorization", "")):
+        elif bearer is not None and guard.throttle.wait_s(client) > 0:
+            await self._too_many(client)(scope, receive, send)
+            return
+        elif bearer:
             via = "token"
+        elif bearer is False:
+            guard.throttle.failed(client)
+            log.warning("a wrong API token was sent from %s", client)
+            via = "open"
         elif session is not None and session.authed:
             via = "session"
         else:
             via = "open"
         if request.method in _UNSAFE and not _same_origin(request):
-            await _problem(403, "cross_origin", "Requests from other sites are refused.")(
+            await problem(403, "cross_origin", "Requests from other sites are refused.")(
                 scope, receive, send)
             return
         if via == "open" and scope["path"] not in OPEN_PATHS:
@@ -278,6 +254,12 @@ class AccessMiddleware:
 
         await self.app(scope, receive, send_with_cookie)
 
+    def _too_many(self, client: str) -> Response:
+        wait = self.guard.throttle.retry_after(client)
+        return problem(429, "too_many_attempts",
+                       f"Too many wrong codes or tokens from this address: wait {wait} s, "
+                       "then try again.", headers={"Retry-After": str(wait)})
+
     def _set_cookie(self, session: Session) -> str:
         response = Response()
         response.set_cookie(COOKIE, self.guard.cookie_value(session), max_age=SESSION_MAX_AGE_S,
@@ -286,15 +268,11 @@ class AccessMiddleware:
 
     def _login_required(self, request: Request) -> Response:
         if _wants_html(request):
-            from .pairing_page import login_page
-
-            next_path = safe_next(request.url.path)
-            return HTMLResponse(login_page(next_path, ""), status_code=401)
-        response = _problem(401, "unauthorized",
-                            "Sign in with the pairing code at /login, or send the API token "
-                            "as 'Authorization: Bearer'.")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="sam-edge"'
-        return response
+            return HTMLResponse(login_page(safe_next(request.url.path), ""), status_code=401)
+        return problem(401, "unauthorized",
+                       "Sign in with the pairing code at /login, or send the API token "
+                       "as 'Authorization: Bearer'.",
+                       headers={"WWW-Authenticate": 'Bearer realm="sam-edge"'})
 
 
 def access_of(request: Request) -> Access:

@@ -15,12 +15,16 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from ..app.runtime import Runtime, build_runtime
 from ..pipeline.turn import Source
 from ..settings import Settings
-from .access import AccessGuard, AccessMiddleware
+from .access import AccessGuard, AccessMiddleware, access_of
 from .adapters import router as adapters_router
+from .crashes import Crashes
 from .deps import RunnerDep, RuntimeDep
 from .events import router as events_router
 from .gpio import router as gpio_router
+from .health import database_health
+from .limits import BodyLimit
 from .pairing_page import router as pages_router
+from .problem import problem, problem_responses
 from .schemas import ChatRequest
 from .voice import router as voice_router
 
@@ -68,8 +72,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         finally:
             if owned:
                 await app.state.runtime.aclose()
+                log.info("stopped: players stopped, history flushed, database closed")
 
-    app = FastAPI(title="SAM Edge", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="SAM Edge", version="0.1.0", lifespan=lifespan,
+                  responses=problem_responses(401, 403, 413, 429, 500))
     if runtime is not None:
         app.state.runtime = runtime
 
@@ -79,8 +85,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(pages_router)
     app.include_router(gpio_router)
 
-    app.add_middleware(UploadLimit, max_bytes=int(settings.voice.max_upload_mb * 1024 * 1024),
-                       label=f"{settings.voice.max_upload_mb:g} MB")
+    app.add_middleware(Crashes)
+    app.add_middleware(BodyLimit, settings=settings)
     # Added last, so it runs first: nothing is read before the caller is known.
     guard = AccessGuard.start(settings.data.dir, token=getattr(settings.http, "token", ""),
                               host=settings.http.host)
@@ -92,59 +98,33 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return HTMLResponse(INDEX.read_text(encoding="utf-8"))
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         message = _validation_message(exc)
-        return JSONResponse(status_code=422, content={"detail": message, "message": message})
+        log.info("refused %s %s: %s", request.method, request.url.path, message)
+        return problem(422, "invalid_request", message)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error in a request")
-        return JSONResponse(
-            status_code=200,
-            content={"action": "CHAT", "parameters": {}, "status": "error",
-                     "response_text": "Something went wrong on the device; please try again.",
-                     "timings_ms": {"total": 0.0},
-                     "error": {"code": "internal", "message": type(exc).__name__}},
-        )
-
-    @app.get("/health")
-    async def health(rt: RuntimeDep) -> dict[str, Any]:
+    @app.get("/health", responses=problem_responses(503), response_model=None)
+    async def health(request: Request, rt: RuntimeDep) -> dict[str, Any] | JSONResponse:
+        if access_of(request).via == "open":
+            # Without credentials from the network: alive, and nothing more.
+            return {"status": "ok"}
+        database = await database_health(rt.engine)
         platforms = {name: await p.is_paired() for name, p in rt.platforms.items()}
-        return {
-            "status": "ok",
+        body = {
+            "status": "ok" if database == "ok" else "degraded",
             "version": rt.version,
             "mode": rt.mode,
             "simulated": rt.simulated,
-            "database": "ok",
+            "database": database,
             "platforms": platforms,
             "audio_output": getattr(rt.player, "audio_output", "") or "default",
             "player": rt.watchdog.health() if rt.watchdog else {"status": "ok"},
         }
+        return body if database == "ok" else JSONResponse(body, status_code=503)
 
-    @app.post("/v1/chat/message")
+    @app.post("/v1/chat/message", responses=problem_responses(422))
     async def chat(body: ChatRequest, runner: RunnerDep) -> dict[str, Any]:
         result = await runner.chat(body.text, body.session_id, source=Source.CHAT)
         return result.to_dict()
 
     return app
-
-
-class UploadLimit:
-    """Refuses an oversized voice upload from its header, before it is read into memory
-    (plain ASGI, so the other routes pay nothing for it)."""
-
-    def __init__(self, app: Any, *, max_bytes: int, label: str) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.label = label
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/v1/voice/process":
-            length = dict(scope["headers"]).get(b"content-length", b"")
-            if length.isdigit() and int(length) > self.max_bytes + 64 * 1024:
-                message = f"The upload is larger than {self.label}."
-                response = JSONResponse(status_code=413, content={
-                    "detail": message, "message": message, "code": "too_large"})
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)

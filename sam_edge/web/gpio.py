@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from .deps import RuntimeDep
+from .problem import problem, problem_responses
 
 log = logging.getLogger(__name__)
 
@@ -19,27 +20,20 @@ router = APIRouter()
 PRESS_WAIT_S = 10.0
 
 
-def _problem(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status,
-                        content={"detail": message, "message": message, "code": code})
-
-
-
-
-@router.get("/v1/gpio", response_model=None)
-async def gpio_status(rt: RuntimeDep) -> dict[str, Any] | JSONResponse:
+@router.get("/v1/gpio")
+async def gpio_status(rt: RuntimeDep) -> dict[str, Any]:
     return rt.gpio.status()
 
 
-@router.post("/v1/gpio/buttons/{name}/press", response_model=None)
+@router.post("/v1/gpio/buttons/{name}/press", response_model=None,
+             responses=problem_responses(404, 409, 422))
 async def press(rt: RuntimeDep, name: str,
                 hold: bool = Query(False)) -> dict[str, Any] | JSONResponse:
     gpio = rt.gpio
     if not gpio.simulated:
-        return _problem(409, "real_pins",
-                        "These buttons are real: press them on the device.")
+        return problem(409, "real_pins", "These buttons are real: press them on the device.")
     if name not in gpio.panel.buttons:
-        return _problem(404, "unknown_button", f"There is no {name} button.")
+        return problem(404, "unknown_button", f"There is no {name} button.")
     await gpio.panel.press(name, hold=hold)
     try:
         await gpio.panel.idle(timeout=PRESS_WAIT_S)

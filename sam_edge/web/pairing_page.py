@@ -6,32 +6,22 @@ from __future__ import annotations
 import getpass
 import ipaddress
 import socket
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ..accounts.platforms import PLATFORMS, configured
 from .access import access_of, guard_of, safe_next
-from .adapters import PLATFORMS, account_status, configured, finish_pairing, pairing_class
+from .adapters import finish_pairing, status_of
+from .deps import get_runtime
+from .problem import problem_responses
+from .templates import login_page, render, result_page
 
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).with_name("templates")),
-    autoescape=select_autoescape(["html"]),
-)
 FLASHES = {"disconnected": "{title} was disconnected; its tokens were deleted."}
 _ANY_ADDRESS = ("0.0.0.0", "", "::")
 
 router = APIRouter()
-
-
-def render(name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status)
-
-
-def login_page(next_path: str, error: str) -> str:
-    return TEMPLATES.get_template("login.html").render(next=safe_next(next_path), error=error)
 
 
 def lan_address() -> str:
@@ -78,10 +68,8 @@ async def _row(runtime: Any, platform: str) -> dict[str, Any]:
                            "setting": f"{info.env} (or {info.key})"}
     if not configured(runtime.settings, platform):
         row["state"] = "not_configured"
-    elif pairing_class(info) is None:
-        row["state"] = "not_available"
     else:
-        status = await account_status(runtime, platform)
+        status = await status_of(runtime, platform)
         account = status["account"] or {}
         row["account"] = account.get("display_name") or account.get("id") or ""
         if status["connected"]:
@@ -89,12 +77,13 @@ async def _row(runtime: Any, platform: str) -> dict[str, Any]:
         else:
             stored = await runtime.tokens.info(platform)
             row["state"] = "unreadable" if stored is not None else "not_connected"
+            row["reason"] = status.get("reason", "")
     return row
 
 
-@router.get("/pair", response_class=HTMLResponse)
+@router.get("/pair", response_class=HTMLResponse, responses=problem_responses(422))
 async def pair_page(request: Request, done: str = "", platform: str = "") -> Response:
-    runtime = request.app.state.runtime
+    runtime = get_runtime(request)
     access = access_of(request)
     guard = guard_of(request)
     csrf = guard.csrf_token(access.ensure())
@@ -119,14 +108,12 @@ async def pair_page(request: Request, done: str = "", platform: str = "") -> Res
     )
 
 
-@router.post("/pair/complete")
+@router.post("/pair/complete", responses=problem_responses(400, 404, 409))
 async def paste_redirect(request: Request) -> Response:
     """The paste form: finish a pairing from the address the browser was sent to."""
     form = await request.form()
     access = access_of(request)
     if not guard_of(request).csrf_ok(access.session, str(form.get("csrf") or "")):
-        from .adapters import result_page
-
         return result_page("Not paired", "The form has expired or did not come from this "
                            "device's page; reload the pairing page and try again.",
                            ok=False, status=403)
@@ -134,11 +121,11 @@ async def paste_redirect(request: Request) -> Response:
     return await finish_pairing(request, platform, str(form.get("redirect_url") or ""))
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, responses=problem_responses(422))
 async def login_form(request: Request, next: str = "/") -> Response:
     if access_of(request).via != "open":
         return RedirectResponse(safe_next(next), status_code=303)
-    return HTMLResponse(login_page(next, ""))
+    return HTMLResponse(login_page(safe_next(next), ""))
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -147,9 +134,11 @@ async def login_submit(request: Request) -> Response:
     access = access_of(request)
     guard = guard_of(request)
     next_path = safe_next(str(form.get("next") or "/"))
-    if guard.locked_out(access.client):
-        return HTMLResponse(login_page(next_path, "Too many wrong codes: wait 15 minutes, "
-                                       "then try again."), status_code=429)
+    if guard.throttle.wait_s(access.client) > 0:
+        wait = guard.throttle.retry_after(access.client)
+        return HTMLResponse(login_page(next_path, f"Too many wrong codes: wait {wait} s, "
+                                       "then try again."), status_code=429,
+                            headers={"Retry-After": str(wait)})
     if not guard.check_code(access.client, str(form.get("code") or "")):
         return HTMLResponse(login_page(next_path, "That code is not right."), status_code=401)
     access.replace(authed=True)

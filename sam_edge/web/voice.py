@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from ..audio.errors import AudioError
@@ -15,18 +14,14 @@ from ..audio.sources import decode_upload
 from ..pipeline.runner import NO_STT, SttMissing
 from ..pipeline.turn import Source
 from .deps import RuntimeDep
+from .problem import problem, problem_responses
 
 log = logging.getLogger(__name__)
 
 router = APIRouter()
 
 
-def _problem(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status,
-                        content={"detail": message, "message": message, "code": code})
-
-
-@router.post("/v1/voice/process")
+@router.post("/v1/voice/process", responses=problem_responses(400, 413, 415, 422, 503))
 async def voice_process(
     rt: RuntimeDep,
     file: UploadFile = File(...),
@@ -37,22 +32,23 @@ async def voice_process(
     max_bytes = int(limits.max_upload_mb * 1024 * 1024)
     data = await file.read(max_bytes + 1)
     if len(data) > max_bytes:
-        return _problem(413, "too_large",
+        return problem(413, "too_large",
                         f"The upload is larger than {limits.max_upload_mb:g} MB.")
     try:
         clip = await asyncio.to_thread(decode_upload, data,
                                        max_seconds=limits.max_upload_seconds)
     except AudioError as exc:
-        return _problem(exc.status, exc.code, exc.message)
+        log.info("refused an upload: %s", exc.message)
+        return problem(exc.status, exc.code, exc.message)
     runner = rt.runner
     if runner.stt is None:
-        return _problem(503, "stt_unavailable", NO_STT)
+        return problem(503, "stt_unavailable", NO_STT)
     try:
         result = await runner.voice(clip, source=Source.UPLOAD,
                                     session_id=session_id or "default", play=False,
                                     collect=reply_audio)
     except SttMissing as exc:
-        return _problem(503, exc.code, exc.message)
+        return problem(503, exc.code, exc.message)
     return result.to_dict(reply_audio=reply_audio)
 
 
@@ -68,7 +64,7 @@ class MicrophoneRequest(BaseModel):
     muted: bool
 
 
-@router.post("/v1/microphone")
+@router.post("/v1/microphone", responses=problem_responses(422))
 async def microphone(body: MicrophoneRequest, rt: RuntimeDep) -> dict[str, Any]:
     """Mute or unmute the microphone: while muted nothing is captured or sent."""
     loop = rt.listener

@@ -150,15 +150,27 @@ def test_purge_needs_uninstall() -> None:
     assert done.returncode == 2 and "--uninstall" in done.stderr
 
 
-def test_system_install_refuses_without_root() -> None:
-    command = ["bash", str(ROOT / "install.sh"), "--system", "--no-start"]
+def test_system_install_refuses_without_root(tmp_path: Path) -> None:
+    script = ROOT / "install.sh"
     if os.geteuid() == 0:
         if shutil.which("setpriv") is None:
             pytest.skip("setpriv is needed to drop root")
+        # The checkout may sit where other users cannot enter (under /root, in a mktemp -d):
+        # the unprivileged user gets a copy it can read.
+        readable = Path(tempfile.mkdtemp(prefix="sam-install-script-"))
+        readable.chmod(0o755)
+        script = Path(shutil.copy(script, readable / "install.sh"))
+        script.chmod(0o644)
+    command = ["bash", str(script), "--system", "--no-start"]
+    if os.geteuid() == 0:
         command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
 
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60,
-                            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+    finally:
+        if script.parent != ROOT:
+            shutil.rmtree(script.parent, ignore_errors=True)
 
     assert result.returncode == 1, result.stderr
     assert "must run as root: sudo ./install.sh --system" in result.stderr

@@ -123,3 +123,30 @@ def test_systemd_analyze_verify_finds_nothing_unexpected() -> None:
     ours = [line for line in lines if "sam-edge" in line]
     unexpected = [line for line in ours if not any(p.search(line) for p in EXPECTED)]
     assert not unexpected, "\n".join(unexpected)
+
+
+MAX_EXPOSURE = 2.5
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
+                    reason="systemd-analyze is not installed (apt: systemd)")
+def test_the_daemon_exposure_is_at_most_2_5() -> None:
+    result = subprocess.run(
+        ["systemd-analyze", "security", "--offline=true", "--no-pager",
+         str(UNITS / "sam-edge.service")],
+        capture_output=True, text=True, timeout=60)
+    found = re.search(r"Overall exposure level for sam-edge\.service: (\d+\.\d+)",
+                      result.stdout + result.stderr)
+    if found is None:
+        pytest.skip(f"this systemd-analyze has no offline security check: {result.stderr[:200]}")
+    assert float(found.group(1)) <= MAX_EXPOSURE, result.stdout
+
+
+def test_the_daemon_unit_is_hardened() -> None:
+    unit = parse_unit(UNITS / "sam-edge.service")
+    assert one(unit, "Service", "CapabilityBoundingSet") == ""
+    assert one(unit, "Service", "SystemCallArchitectures") == "native"
+    assert "@system-service" in unit["Service"]["SystemCallFilter"]
+    assert one(unit, "Service", "ProtectProc") == "invisible"
+    assert one(unit, "Service", "RemoveIPC") == "yes"
+    assert one(unit, "Service", "UMask") == "0077"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,8 +33,8 @@ from referencing.jsonschema import DRAFT4
 
 from tests.fakes.server import serve
 from tests.fakes.soundcloud import CLIENT_ID, CLIENT_SECRET, FakeSoundCloud, s256
+from tests.fakes.specs import spec_path
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared/specs/soundcloud-api.openapi.yaml"
 SPEC_URI = "urn:soundcloud-api"
 GENERIC_ERRORS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
                   429: "TooManyRequests"}
@@ -86,9 +85,8 @@ class Contract:
 
 @pytest.fixture(scope="module")
 def contract() -> Contract:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"{SPEC_PATH} is not available")
-    return Contract(_as_observed(yaml.safe_load(SPEC_PATH.read_text())))
+    path = spec_path("soundcloud-api.openapi.yaml")
+    return Contract(_as_observed(yaml.safe_load(path.read_text())))
 
 
 @pytest.fixture(scope="module")

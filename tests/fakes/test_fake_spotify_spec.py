@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,10 +34,10 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 from tests.fakes.server import serve
+from tests.fakes.specs import spec_path
 from tests.fakes.spotify import CLIENT_ID, FakeSpotify
 from tests.fakes.spotify_accounts import s256
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared/specs/spotify-web-api.openapi.yml"
 SPEC_URI = "urn:spotify-web-api"
 GENERIC_ERRORS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
                   429: "TooManyRequests"}
@@ -110,9 +109,8 @@ class Contract:
 
 @pytest.fixture(scope="module")
 def contract() -> Contract:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"{SPEC_PATH} is not available")
-    return Contract(_as_observed(yaml.safe_load(SPEC_PATH.read_text())))
+    path = spec_path("spotify-web-api.openapi.yml")
+    return Contract(_as_observed(yaml.safe_load(path.read_text())))
 
 
 @pytest.fixture(scope="module")

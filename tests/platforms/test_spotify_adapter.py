@@ -175,6 +175,17 @@ async def test_play_liked_plays_saved_tracks_not_a_search(spotify: SpotifyAdapte
     assert fake.calls("GET", "search") == []
 
 
+async def test_play_liked_plays_all_of_them_page_by_page(spotify: SpotifyAdapter,
+                                                         fake: FakeSpotify) -> None:
+    fake.liked[:] = fake.liked * 40  # 120 liked songs: three pages of 50
+
+    await spotify.play_liked()
+
+    pages = fake.calls("GET", "me/tracks")
+    assert [p.query.get("offset") for p in pages] == ["0", "50", "100"]
+    assert fake.calls("PUT", "me/player/play")[0].json == {"uris": [t.uri for t, _ in fake.liked]}
+
+
 async def test_play_liked_with_an_empty_library(spotify: SpotifyAdapter, fake: FakeSpotify) -> None:
     fake.liked.clear()
 
@@ -319,6 +330,44 @@ async def test_a_vanished_cached_device_is_replaced(spotify: SpotifyAdapter,
     assert den.volume_percent == 40
     assert fake.calls("PUT", "me/player/volume")[-1].query["device_id"] == den.id
     assert len(fake.calls("GET", "me/player/devices")) == 2
+
+
+async def test_no_device_does_not_stick_once_the_device_is_back(spotify: SpotifyAdapter,
+                                                                 fake: FakeSpotify) -> None:
+    devices = list(fake.devices)
+    fake.devices.clear()
+    with pytest.raises(NoDevice, match="No Spotify device is available"):
+        await spotify.pause()
+
+    fake.devices.extend(devices)  # Spotify opened again, within the device list's cache time
+    await spotify.pause()
+
+    assert fake.calls("PUT", "me/player/pause")
+
+
+async def test_no_active_device_rereads_the_list(spotify: SpotifyAdapter,
+                                                 fake: FakeSpotify) -> None:
+    await spotify.pause()
+    fake.devices.clear()
+    fake.fail_next("PUT", "me/player/pause", 404, json_body=NO_ACTIVE_DEVICE)
+    with pytest.raises(NoDevice):
+        await spotify.pause()
+    den = fake.add_device("Den")
+
+    await spotify.set_volume(30)
+
+    assert den.volume_percent == 30
+
+
+async def test_an_html_502_is_never_read_out(spotify: SpotifyAdapter, fake: FakeSpotify) -> None:
+    page = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+    for _ in range(2):
+        fake.fail_next("GET", "search", 502, text=page)
+
+    with pytest.raises(PlatformError) as raised:
+        await spotify.search("hello")
+
+    assert raised.value.message == "Spotify is having trouble right now (HTTP 502)."
 
 
 async def test_device_lost_twice_gives_no_device(spotify: SpotifyAdapter,

@@ -18,6 +18,7 @@ import pytest
 import sam_edge.accounts.pairing
 from sam_edge.accounts.pairing import SpotifyPairing
 from sam_edge.app.runtime import Runtime, build_runtime
+from sam_edge.errors import NeedsPairing
 from sam_edge.settings import Settings, load_settings
 from sam_edge.web.app import create_app
 from tests.fakes.server import serve
@@ -301,10 +302,8 @@ async def test_api_token_lets_a_lan_client_in(world: World) -> None:
         assert ok.status_code == 200 and "s3cret" not in ok.text
 
 
-async def test_not_configured_and_not_available(settings: Settings,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(sam_edge.accounts.pairing, "SoundCloudPairing", raising=False)
-    rt = await build_runtime(_env(settings, None, SAM_SOUNDCLOUD_CLIENT_ID="sc-client"))
+async def test_not_configured(settings: Settings) -> None:
+    rt = await build_runtime(_env(settings, None))
     try:
         app = create_app(rt.settings, rt)
         transport = httpx.ASGITransport(app=app)
@@ -313,10 +312,10 @@ async def test_not_configured_and_not_available(settings: Settings,
             assert spotify.status_code == 409 and "SAM_SPOTIFY_CLIENT_ID" in spotify.text
             soundcloud = await b.get("/v1/adapter/soundcloud/login",
                                      headers={"Accept": "application/json"})
-            assert soundcloud.status_code == 503
-            assert soundcloud.json()["code"] == "not_available"
+            assert soundcloud.status_code == 409
+            assert soundcloud.json()["code"] == "not_configured"
             page = (await b.get("/pair")).text
-            assert "not configured" in page and "not available" in page
+            assert "not configured" in page
     finally:
         await rt.aclose()
 
@@ -345,3 +344,28 @@ async def test_soundcloud_login_starts_pkce_at_its_auth_url(settings: Settings) 
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     assert query["client_id"] == "sc-client" and query["code_challenge_method"] == "S256"
     assert query["state"] and query["redirect_uri"] == f"{DEVICE}/v1/adapter/soundcloud/callback"
+
+
+async def test_a_refused_refresh_shows_as_not_connected_with_the_reason(world: World) -> None:
+    async with world.browser() as b:
+        assert (await b.get(await start(b))).status_code == 200
+    assert (await status(world))["connected"] is True
+    world.fake.expire_access_tokens()
+    world.fake.revoke_refresh_tokens()
+
+    with pytest.raises(NeedsPairing, match="paired again"):
+        await world.runtime.platforms["spotify"].current_user()
+
+    after = await status(world)
+    assert after["connected"] is False and after["token_expires_at"] is None
+    assert "Refresh token revoked" in after["reason"] and "sam-edge pair spotify" in after["reason"]
+
+
+@pytest.mark.parametrize("state", ["%C3%A9t%C3%A9", "a%00b", "x" * 300, ""])
+async def test_a_malformed_state_on_the_callback_is_400(world: World, state: str) -> None:
+    async with world.browser() as b:
+        back = await start(b)
+        forged = back.split("state=")[0] + f"state={state}"
+        response = await b.get(forged)
+    assert response.status_code == 400
+    assert "state" in response.text and not await world.runtime.tokens.paired("spotify")

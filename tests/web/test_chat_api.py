@@ -234,3 +234,10 @@ async def test_play_it_after_a_chat_turn_asks_the_llm_with_the_window(
     assert body["parameters"]["title"] == "Hello"
     sent = fake.requests[-1].json["messages"]
     assert any("suggest me a sad song" in m["content"] for m in sent)
+
+
+async def test_liked_songs_on_the_music_folder_say_what_happens(
+        client: httpx.AsyncClient) -> None:
+    body = await say(client, "play my liked songs")
+    assert body["status"] == "ok", body
+    assert body["response_text"] == "Shuffling your music folder."

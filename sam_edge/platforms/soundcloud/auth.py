@@ -1,9 +1,9 @@
 """Signed-in, retried calls to the SoundCloud API for :class:`~.soundcloud.SoundCloudAdapter`.
 
-Tokens come from the :class:`~.tokens.TokenStore` before every call and are refreshed at
-``{auth_url}/oauth/token`` when the clock says they are about to expire or the API answers 401.
-SoundCloud's refresh tokens are single-use, so the new pair is saved at once and refreshes are
-serialised: two calls never spend the same refresh token. Requests carry
+Tokens come from the :class:`~sam_edge.accounts.refreshing.RefreshingTokens` base before every
+call and are refreshed at ``{auth_url}/oauth/token`` when the clock says they are about to
+expire or the API answers 401. SoundCloud's refresh tokens are single-use: the base serialises
+refreshes across processes, so two callers never spend the same one. Requests carry
 ``Authorization: OAuth <token>``, and only ever to the API's own origin, because ``next_href``
 and stream URLs from responses are followed verbatim. SoundCloud sends no ``Retry-After`` with a
 429, so after one the client refuses calls locally for a back-off that doubles with each 429 in a
@@ -12,7 +12,6 @@ row. Errors become :class:`~sam_edge.errors.PlatformError` sentences.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from typing import Any
@@ -20,7 +19,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ...accounts.tokens import TokenSet, TokenStore
+from ...accounts.refreshing import RefreshingTokens, RefreshRefused
+from ...accounts.tokens import TokenStore
 from ...clock import Clock
 from ...errors import NeedsPairing, NotFound, PlatformError
 from ...settings import SoundCloudSettings
@@ -90,48 +90,21 @@ def translate(response: httpx.Response) -> PlatformError:
     return PlatformError(f"SoundCloud said: {error_text(response)}.", code="soundcloud_error")
 
 
-class SoundCloudClient:
+class SoundCloudClient(RefreshingTokens):
     """Loads, refreshes and saves the account's tokens and makes the API calls with them."""
+
+    platform = PLATFORM
+    label = "SoundCloud"
 
     def __init__(self, settings: SoundCloudSettings, store: TokenStore, clock: Clock,
                  http: httpx.AsyncClient) -> None:
-        self._settings, self._store, self._clock, self._http = settings, store, clock, http
+        super().__init__(store, clock)
+        self._settings, self._http = settings, http
         self.api = settings.api_url.rstrip("/")
-        self._lock = asyncio.Lock()
         self._backoff_s = 0.0
         self._quiet_until = 0.0
 
     # ---- tokens -------------------------------------------------------------------------------
-
-    async def _load(self) -> TokenSet:
-        tokens = await self._store.load(PLATFORM)
-        if tokens is None:
-            raise NeedsPairing(NOT_PAIRED)
-        return tokens
-
-    async def ensure(self) -> TokenSet:
-        """The stored tokens, refreshed first when they expire within a minute."""
-        tokens = await self._load()
-        if tokens.expired(self._clock.now()):
-            return await self.refresh(tokens.access_token)
-        return tokens
-
-    async def refresh(self, stale_access_token: str) -> TokenSet:
-        """Spend the refresh token for a new pair and save both at once."""
-        async with self._lock:
-            tokens = await self._load()
-            # Another call may have refreshed while this one waited for the lock.
-            if tokens.access_token != stale_access_token and not tokens.expired(self._clock.now()):
-                return tokens
-            body = await self._token_request(tokens.refresh_token)
-            fresh = tokens.rotated(
-                str(body["access_token"]), body.get("refresh_token"),
-                float(body.get("expires_in") or 3600), self._clock.now(), body.get("scope"),
-            )
-            await self._store.save(PLATFORM, fresh)
-            log.info("soundcloud tokens refreshed (refresh token %s)",
-                     "rotated" if body.get("refresh_token") else "kept")
-            return fresh
 
     async def _token_request(self, refresh_token: str) -> dict[str, Any]:
         url = self._settings.auth_url.rstrip("/") + "/oauth/token"
@@ -156,8 +129,7 @@ class SoundCloudClient:
             raise self._rate_limited(response)
         error = oauth_error(response)
         if error == "invalid_grant":
-            log.warning("soundcloud refresh refused: %s", error)
-            raise NeedsPairing(PAIR_AGAIN)
+            raise RefreshRefused(error_text(response))
         if error in ("invalid_client", "unauthorized_client"):
             raise PlatformError("SoundCloud refused this app's client id or secret; check "
                                 "[soundcloud] client_id and client_secret.",

@@ -63,6 +63,11 @@ def _session() -> requests.Session:
     return session
 
 
+LIKED_PAGE = 50
+MAX_LIKED = 2000
+"""The most liked songs handed to one play command (its body grows with every URI)."""
+
+
 class SpotifyAdapter:
     """The :class:`~sam_edge.platforms.base.MusicPlatform` for Spotify (Premium, PKCE-paired)."""
 
@@ -142,7 +147,12 @@ class SpotifyAdapter:
         ``fresh``: Spotify just lost the device, so re-read the list and transfer regardless."""
         devices = await self._device_list(fresh=fresh)
         device = self._pick(devices)
+        if device is None and not fresh:
+            # A remembered empty list must not outlive the device coming back.
+            devices = await self._device_list(fresh=True)
+            device = self._pick(devices)
         if device is None:
+            self._devices = None
             raise NoDevice(NO_DEVICE)
         self.device_name = str(device.get("name") or "")
         if fresh or not device.get("is_active"):
@@ -196,10 +206,23 @@ class SpotifyAdapter:
         else:
             await self._player(self._sp.start_playback, context_uri=item.uri, start=True)
 
+    async def _liked(self) -> list[Track]:
+        """Every saved track, page by page (50 a page), up to :data:`MAX_LIKED`."""
+        liked: list[Track] = []
+        offset = 0
+        while len(liked) < MAX_LIKED:
+            page = await self._call(self._sp.current_user_saved_tracks, limit=LIKED_PAGE,
+                                    offset=offset) or {}
+            items = page.get("items") or []
+            liked += [to_track(entry["track"], "track") for entry in items
+                      if entry and entry.get("track")]
+            offset += len(items)
+            if not items or not page.get("next"):
+                break
+        return liked[:MAX_LIKED]
+
     async def play_liked(self) -> Track | None:
-        page = await self._call(self._sp.current_user_saved_tracks, limit=50) or {}
-        liked = [to_track(entry["track"], "track") for entry in page.get("items") or []
-                 if entry and entry.get("track")]
+        liked = await self._liked()
         # Local files (spotify:local:...) cannot be started through the Web API.
         liked = [t for t in liked if t.uri.startswith("spotify:track:")]
         if not liked:

@@ -1,8 +1,8 @@
 """Signed-in, retried calls to the Spotify Web API for :class:`~.spotify.SpotifyAdapter`.
 
-Tokens come from the :class:`~.tokens.TokenStore` before every call and are refreshed (PKCE, no
-secret) when the clock says they are about to expire or the API answers 401; the rotated refresh
-token is saved at once because Spotify accepts each one only once. spotipy only ever sees the
+Tokens come from the :class:`~sam_edge.accounts.refreshing.RefreshingTokens` base before every
+call and are refreshed (PKCE, no secret) when the clock says they are about to expire or the API
+answers 401. spotipy only ever sees the
 access token we hand it: it never prompts and never writes a ``.cache`` file. Spotify's errors
 become :class:`~sam_edge.errors.PlatformError` sentences.
 """
@@ -20,6 +20,7 @@ import requests
 from spotipy.cache_handler import CacheHandler
 from spotipy.exceptions import SpotifyException
 
+from ...accounts.refreshing import RefreshingTokens, RefreshRefused
 from ...accounts.tokens import TokenSet, TokenStore
 from ...clock import Clock
 from ...errors import NeedsPairing, NoDevice, PlatformError
@@ -37,6 +38,7 @@ NO_DEVICE = (
 )
 UNREACHABLE = "Spotify is not answering right now."
 MAX_RETRY_AFTER_S = 5.0
+MAX_MESSAGE = 160
 
 
 class DeviceLost(NoDevice):
@@ -89,8 +91,11 @@ def _busy(wait: int) -> PlatformError:
 
 
 def spotify_message(exc: SpotifyException) -> str:
-    """Spotify's own text: spotipy prefixes it with the URL and a line break."""
+    """Spotify's own text: spotipy prefixes it with the URL and a line break. A body that is
+    not a short sentence (an HTML error page from a proxy) is never passed on."""
     text = str(exc.msg or "").split("\n", 1)[-1].strip()
+    if "<" in text or len(text) > MAX_MESSAGE or not text.isprintable():
+        return f"HTTP {exc.http_status}"
     return text.rstrip(".") or f"HTTP {exc.http_status}"
 
 
@@ -109,20 +114,23 @@ def translate(exc: SpotifyException) -> PlatformError:
     if exc.http_status == 401:
         return NeedsPairing(PAIR_AGAIN)
     if exc.http_status >= 500:
-        return PlatformError(f"Spotify is having trouble right now ({message}).",
+        return PlatformError(f"Spotify is having trouble right now (HTTP {exc.http_status}).",
                              code="server_error")
     return PlatformError(f"Spotify said: {message}.", code="spotify_error")
 
 
-class SpotifyAuth:
+class SpotifyAuth(RefreshingTokens):
     """Loads, refreshes and saves the account's tokens; runs spotipy calls with them."""
+
+    platform = PLATFORM
+    label = "Spotify"
 
     def __init__(self, settings: SpotifySettings, store: TokenStore, clock: Clock,
                  http: httpx.AsyncClient) -> None:
-        self._settings, self._store, self._clock, self._http = settings, store, clock, http
+        super().__init__(store, clock)
+        self._settings, self._http = settings, http
         self.cache = TokenCache()
         self.manager = StoreAuthManager(self.cache)
-        self._lock = asyncio.Lock()
 
     def _use(self, tokens: TokenSet) -> TokenSet:
         self.cache.save_token_to_cache({
@@ -132,36 +140,6 @@ class SpotifyAuth:
             "expires_in": max(0, int(tokens.expires_at - self._clock.now())),
         })
         return tokens
-
-    async def _load(self) -> TokenSet:
-        tokens = await self._store.load(PLATFORM)
-        if tokens is None:
-            raise NeedsPairing(NOT_PAIRED)
-        return tokens
-
-    async def ensure(self) -> TokenSet:
-        """The stored tokens, refreshed first when they expire within a minute."""
-        tokens = await self._load()
-        if tokens.expired(self._clock.now()):
-            return await self.refresh(tokens.access_token)
-        return self._use(tokens)
-
-    async def refresh(self, stale_access_token: str) -> TokenSet:
-        """Swap the refresh token for new tokens and save both at once."""
-        async with self._lock:
-            tokens = await self._load()
-            # Another call may have refreshed while this one waited for the lock.
-            if tokens.access_token != stale_access_token and not tokens.expired(self._clock.now()):
-                return self._use(tokens)
-            body = await self._token_request(tokens.refresh_token)
-            fresh = tokens.rotated(
-                body["access_token"], body.get("refresh_token"),
-                float(body.get("expires_in", 3600)), self._clock.now(), body.get("scope"),
-            )
-            await self._store.save(PLATFORM, fresh)
-            log.info("spotify tokens refreshed (refresh token %s)",
-                     "rotated" if body.get("refresh_token") else "kept")
-            return self._use(fresh)
 
     async def _token_request(self, refresh_token: str) -> dict[str, Any]:
         url = self._settings.accounts_url.rstrip("/") + "/api/token"
@@ -185,9 +163,8 @@ class SpotifyAuth:
             error = response.json()
         except ValueError:
             error = {}
-        if error.get("error") in ("invalid_grant", "invalid_client"):
-            log.warning("spotify refresh refused: %s", error.get("error_description"))
-            raise NeedsPairing(PAIR_AGAIN)
+        if isinstance(error, dict) and error.get("error") in ("invalid_grant", "invalid_client"):
+            raise RefreshRefused(str(error.get("error_description") or error["error"]))
         raise PlatformError(
             f"Spotify could not renew the sign-in (HTTP {response.status_code}).",
             code="refresh_failed")

@@ -1,0 +1,40 @@
+"""The HTTP server of ``sam-edge run``: uvicorn, stopping cleanly on SIGTERM and SIGINT.
+
+systemd's ``KillSignal``, ``kill`` and Ctrl-C all mean "stop": the app's shutdown runs (players
+stopped, history flushed, the database closed) and the process exits with status 0. uvicorn
+would re-raise the signal after its graceful shutdown, which makes SIGTERM exit 143 and SIGINT
+print a ``KeyboardInterrupt`` traceback. A second Ctrl-C still forces the exit.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Generator
+from contextlib import contextmanager
+from types import FrameType
+
+import uvicorn
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+GRACEFUL_S = 3.0
+"""How long open connections (a page's poll, a slow client) may hold up the stop."""
+
+
+class Server(uvicorn.Server):
+    @contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self._stop) for sig in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _stop(self, sig: int, _frame: FrameType | None) -> None:
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        self.should_exit = True

@@ -1,0 +1,27 @@
+"""The server-rendered pages' templates and the small helpers that fill them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=select_autoescape(["html"]),
+)
+
+
+def render(name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status)
+
+
+def login_page(next_path: str, error: str) -> str:
+    """The pairing-code form; ``next_path`` must already be one of the safe places."""
+    return TEMPLATES.get_template("login.html").render(next=next_path, error=error)
+
+
+def result_page(title: str, message: str, *, ok: bool, status: int = 200) -> HTMLResponse:
+    return render("pair_result.html", status=status, title=title, message=message, ok=ok)

@@ -1,0 +1,1 @@
+"""Tests of accounts: token refresh across processes."""
