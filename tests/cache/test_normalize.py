@@ -179,3 +179,18 @@ def test_query_hash_is_stable_sha256_of_the_key() -> None:
     assert re.fullmatch(r"[0-9a-f]{64}", digest)
     assert digest == query_hash("hello", "ADELE", "track")
     assert digest == hashlib.sha256(b"track|hello|adele").hexdigest()
+
+
+@pytest.mark.parametrize(("native", "latin"), [
+    ("నాటు నాటు", "natu natu"),
+    ("సామజవరగమన", "Samajavaragamana"),
+    ("तुम ही हो", "tum hi ho"),
+])
+def test_a_native_script_title_and_its_latin_spelling_share_a_key(native: str,
+                                                                   latin: str) -> None:
+    assert cache_key(f"play {native}") == cache_key(latin)
+    assert query_hash(native, "Sid Sriram") == query_hash(latin, "Sid Sriram")
+
+
+def test_a_native_script_artist_is_keyed_in_latin_too() -> None:
+    assert cache_key("Naatu", "అనిరుద్") == cache_key("naatu", "anirud")
