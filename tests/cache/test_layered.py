@@ -141,7 +141,7 @@ async def test_a_native_script_query_and_its_latin_spelling_share_one_entry(
     song = Track("spotify:track:sama", "సామజవరగమన", "Sid Sriram", "spotify")
     api = Api(song)
     first = await c.lookup("spotify", "play సామజవరగమన", fetch=api)
-    again = await c.lookup("spotify", "samajavaragamana song", fetch=api)
+    again = await c.lookup("spotify", "play samajavaragamana", fetch=api)
     c.hot.clear()
     stored = await c.lookup("spotify", "Samajavaragamana", fetch=api)
     assert (first.tier, again.tier, stored.tier) == ("api", "hot", "sqlite")
