@@ -204,6 +204,7 @@ async def build_runtime(
                               data_dir=settings.data.dir, listeners=[library.invalidate])
     actions = MusicActionService(core.platforms, core.cache, DeviceStateStore(core.sessions),
                                  settings.music.default_platform, library=library)
+    actions.languages = tuple(settings.speech.languages)
     bus = EventBus(clock)
     voice = build_voice_parts(settings, simulated, clock=clock, stt=stt, sink=sink, wake=wake)
 
