@@ -18,6 +18,7 @@ The names' phonetic keys are also kept in ``title_keys.json`` in the data folder
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from ..db.models import LibraryPlaylist, LibraryTrack
+from ..db.models import DialogTurn, LibraryPlaylist, LibraryTrack
 from ..platforms.base import Track
 from ..sync.store import LIBRARY_STAMP
 from ..text.keystore import KeyStore
@@ -133,13 +134,22 @@ class LibraryResolver:
         return Decision(decision.best.track if decision.best else None,
                         tuple(e.track for e in decision.candidates), decision.score)
 
+    async def plays(self) -> Counter[str]:
+        """How often each title was played, by the dialog turns still kept."""
+        async with self._sessions() as session:
+            rows = await session.scalars(select(DialogTurn.parameters).where(
+                DialogTurn.action == "play", DialogTurn.status == "ok"))
+            return Counter(str(p.get("title", "")).casefold() for p in rows if p)
+
     async def titles(self, limit: int = 200, platform: str | None = None) -> list[str]:
-        """Distinct track titles for the speech-to-text prompt: liked first (newest liked
-        first), then the other library tracks, newest first."""
+        """Distinct track titles for the speech-to-text prompt: the most played first, then
+        liked (newest liked first), then the other library tracks, newest first."""
         index = (await self._indexes())["track"]
+        plays = await self.plays()
         entries: Sequence[_Entry] = [
             e for e in index.names.items if platform is None or e.track.platform == platform]
-        ordered = sorted(entries, key=lambda e: (e.liked, e.added_at, e.seq), reverse=True)
+        ordered = sorted(entries, reverse=True, key=lambda e: (
+            plays[e.track.title.casefold()], e.liked, e.added_at, e.seq))
         seen: set[str] = set()
         out: list[str] = []
         for entry in ordered:
