@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from ..dialog.intents import Action, Intent
 from ..errors import NeedsPairing, NoDevice, NotFound, PlatformError
 from ..platforms.base import MusicPlatform, PlaybackState, Track
 from ..text.titles import Ambiguous
+from .both_scripts import search_both_scripts
 from .platform_choice import PlatformChooser, label
 from .verify import Verifier
 
@@ -49,8 +50,10 @@ class MusicActionService:
     def __init__(self, platforms: Mapping[str, MusicPlatform], cache: SearchCache,
                  state: DeviceStateStore, default_platform: str = "auto", *,
                  verifier: Verifier | None = None,
-                 library: LibraryResolver | None = None) -> None:
+                 library: LibraryResolver | None = None, languages: Sequence[str] = ()) -> None:
         self.platforms = platforms
+        self.languages = tuple(languages)
+        """``[speech] languages``: a Latin query is also searched in their scripts."""
         self.cache = cache
         self.chooser = PlatformChooser(platforms, state, default_platform)
         self.verifier = verifier or Verifier()
@@ -142,8 +145,8 @@ class MusicActionService:
                 unclear = [t.title for t in decision.candidates]
 
         async def fetch() -> Track | None:
-            found = await adapter.search(query, artist=artist, kind=kind, limit=5)
-            return found[0] if found else None
+            return await search_both_scripts(adapter, query, artist=artist, kind=kind,
+                                             languages=self.languages)
 
         lookup = await self.cache.lookup(adapter.name, query, artist=artist, kind=kind,
                                          fetch=fetch)

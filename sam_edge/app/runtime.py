@@ -205,7 +205,8 @@ async def build_runtime(
     sync = LibrarySyncService(core.sessions, library_sources(core.platforms), clock,
                               data_dir=settings.data.dir, listeners=[library.invalidate])
     actions = MusicActionService(core.platforms, core.cache, DeviceStateStore(core.sessions),
-                                 settings.music.default_platform, library=library)
+                                 settings.music.default_platform, library=library,
+                                 languages=settings.speech.languages)
     bus = EventBus(clock)
     voice = build_voice_parts(settings, simulated, clock=clock, stt=stt, sink=sink, wake=wake)
 

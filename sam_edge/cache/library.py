@@ -11,11 +11,14 @@ still wins when both exist. Among one title's tracks, liked ones win, then the n
 
 The index lives in memory: loaded on first use and reloaded when the library stamp file changes
 (every sync touches it, from this process or ``sam-edge sync``) or :meth:`invalidate` is called.
+The names' phonetic keys are also kept in ``title_keys.json`` in the data folder
+(:class:`~sam_edge.text.keystore.KeyStore`), so a start does not derive them again.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +27,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from ..db.models import LibraryPlaylist, LibraryTrack
+from ..db.models import DialogTurn, LibraryPlaylist, LibraryTrack
 from ..platforms.base import Track
 from ..sync.store import LIBRARY_STAMP
+from ..text.keystore import KeyStore
 from ..text.matcher import Decision, artist_matches
 from ..text.titles import TitleIndex, base_title
 from .normalize import normalize_artist, normalize_query
 
 __all__ = ["LibraryResolver", "base_title"]
+
+TITLE_KEYS = "title_keys.json"
+"""The phonetic keys of the library's names, so a start does not derive them again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +56,18 @@ def _rank(entry: _Entry) -> tuple[bool, float, int]:
 
 
 class LibraryResolver:
-    def __init__(self, sessions: async_sessionmaker[Any], *, stamp: Path | None = None) -> None:
+    def __init__(self, sessions: async_sessionmaker[Any], *, stamp: Path | None = None,
+                 keys: KeyStore | None = None) -> None:
         self._sessions = sessions
         self._stamp = stamp
+        self._keys = keys or KeyStore()
         self._lock = asyncio.Lock()
         self._loaded: tuple[int, dict[str, TitleIndex[_Entry]]] | None = None
 
     @classmethod
     def in_data_dir(cls, sessions: async_sessionmaker[Any], data_dir: Path) -> LibraryResolver:
-        return cls(sessions, stamp=data_dir / LIBRARY_STAMP)
+        return cls(sessions, stamp=data_dir / LIBRARY_STAMP,
+                   keys=KeyStore(data_dir / TITLE_KEYS))
 
     def invalidate(self) -> None:
         self._loaded = None
@@ -80,8 +90,8 @@ class LibraryResolver:
             return self._loaded[1]
 
     async def _load(self) -> dict[str, TitleIndex[_Entry]]:
-        tracks: TitleIndex[_Entry] = TitleIndex()
-        playlists: TitleIndex[_Entry] = TitleIndex()
+        tracks: TitleIndex[_Entry] = TitleIndex.using(self._keys)
+        playlists: TitleIndex[_Entry] = TitleIndex.using(self._keys)
         async with self._sessions() as session:
             for row in await session.scalars(select(LibraryTrack)):
                 track = Track(row.uri, row.title, row.artist, row.platform, "track", row.album,
@@ -92,6 +102,7 @@ class LibraryResolver:
                 entry = _Entry(Track(pl.uri, pl.name, pl.owner, pl.platform, "playlist"),
                                normalize_artist(pl.owner), pl.owned, 0.0, pl.id)
                 playlists.add(entry, pl.name)
+        self._keys.save()
         return {"track": tracks, "playlist": playlists}
 
     async def find(self, query: str, artist: str | None = None, platform: str | None = None,
@@ -123,13 +134,22 @@ class LibraryResolver:
         return Decision(decision.best.track if decision.best else None,
                         tuple(e.track for e in decision.candidates), decision.score)
 
+    async def plays(self) -> Counter[str]:
+        """How often each title was played, by the dialog turns still kept."""
+        async with self._sessions() as session:
+            rows = await session.scalars(select(DialogTurn.parameters).where(
+                DialogTurn.action == "play", DialogTurn.status == "ok"))
+            return Counter(str(p.get("title", "")).casefold() for p in rows if p)
+
     async def titles(self, limit: int = 200, platform: str | None = None) -> list[str]:
-        """Distinct track titles for the speech-to-text prompt: liked first (newest liked
-        first), then the other library tracks, newest first."""
+        """Distinct track titles for the speech-to-text prompt: the most played first, then
+        liked (newest liked first), then the other library tracks, newest first."""
         index = (await self._indexes())["track"]
+        plays = await self.plays()
         entries: Sequence[_Entry] = [
             e for e in index.names.items if platform is None or e.track.platform == platform]
-        ordered = sorted(entries, key=lambda e: (e.liked, e.added_at, e.seq), reverse=True)
+        ordered = sorted(entries, reverse=True, key=lambda e: (
+            plays[e.track.title.casefold()], e.liked, e.added_at, e.seq))
         seen: set[str] = set()
         out: list[str] = []
         for entry in ordered:

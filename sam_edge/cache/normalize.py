@@ -4,6 +4,11 @@ Different phrasings of one request share a key ("Play Nuvvu-Nenantu", "nuvvu nen
 different songs never do: digits, version words (remix, live, acoustic, ...), inner words, the
 artist and the kind all stay in the key. When in doubt the key keeps a word, because a cache miss
 costs one search while a wrong hit plays the wrong song.
+
+The key is Latin: a title in an Indic script is first written in Latin letters the way people
+spell it (:func:`~sam_edge.text.scripts.romanize`), so "నాటు నాటు" and "natu natu", or "तुम ही
+हो" and "tum hi ho", share one entry. Latin spellings are not folded further ("naatu naatu"
+keeps its own entry): the phonetic fold the matcher uses would also join "Sorry" and "Saari".
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+
+from ..text.scripts import has_indic, romanize
 
 _APOSTROPHES = dict.fromkeys(map(ord, "'’‘`´ʼ"), None)
 # Latin letters that carry their accent in the letter itself rather than a combining mark.
@@ -47,7 +54,9 @@ def _strip_latin_accents(text: str) -> str:
 
 
 def _clean(text: str) -> str:
-    """Case, accents and punctuation folded; no words removed."""
+    """Latin letters, with case, accents and punctuation folded; no words removed."""
+    if has_indic(text):
+        text = romanize(text)[0]
     # Apostrophes go before NFKC too: it turns "´" into a space and a combining accent.
     text = unicodedata.normalize("NFKC", text.translate(_APOSTROPHES)).translate(_APOSTROPHES)
     text = _strip_latin_accents(text.replace("&", " and ").casefold()).translate(_LATIN_FOLDS)

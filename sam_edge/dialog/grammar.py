@@ -1,7 +1,8 @@
 """The offline grammar: the fast path from a transcript to an intent, in microseconds.
 
 ``parse`` returns a match only when a whole rule matches the utterance (after politeness such as
-"hey sam", "could you" and "please" is removed); anything else returns ``None`` and goes to the
+"hey sam", "could you" and "please" is removed, and the hesitations, openers and reasons of
+spoken English, :mod:`sam_edge.dialog.spoken`); anything else returns ``None`` and goes to the
 LLM. Slots (titles, artists) keep the capitalization the user typed: the rules run with
 ``re.IGNORECASE`` on a case-preserving copy, so groups slice the original words.
 
@@ -37,6 +38,7 @@ from sam_edge.dialog.grammar_words import (
     _prepare,
 )
 from sam_edge.dialog.intents import Action
+from sam_edge.dialog.spoken import strip_spoken, without_qualifier
 
 __all__ = ["GrammarMatch", "parse"]
 
@@ -185,7 +187,7 @@ def parse(text: str, languages: Sequence[str] = ()) -> GrammarMatch | None:
     Latin letters ("gaana band karo", "paata aapu")."""
     if languages and (found := parse_indic(text, languages)) is not None:
         return found
-    full = _prepare(text)
+    full = _prepare(strip_spoken(text))
     if not full:
         return None
     command = full
@@ -194,7 +196,8 @@ def parse(text: str, languages: Sequence[str] = ()) -> GrammarMatch | None:
     if command != full and command.lower() in ("play", ""):
         # "play now" may be a resume or the song "Now"; "play Right Now" is a title.
         return None
-    for pattern, make in _COMMANDS:
-        if m := pattern.fullmatch(command):
-            return make(m)
+    for candidate in dict.fromkeys((command, without_qualifier(command))):
+        for pattern, make in _COMMANDS:
+            if m := pattern.fullmatch(candidate):
+                return make(m)
     return _match_slot(full)

@@ -12,6 +12,7 @@ Whisper also invents text for near-silence ("Thank you.", "Thanks for watching!"
 from __future__ import annotations
 
 import logging
+import re
 import string
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,7 @@ from ..audio.format import Clip
 from ..errors import SttBadReply, SttError
 from ..groq_client import error_code, make_client
 from ..settings import GroqSettings
+from ..text.scripts import has_indic, romanize
 
 if TYPE_CHECKING:
     from groq import AsyncGroq
@@ -78,11 +80,21 @@ def _is_latin(text: str) -> bool:
     return all(not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in text)
 
 
+def _in_latin(hint: str) -> str:
+    if not has_indic(hint):
+        return hint
+    # The nasal mark reads "m"; before these consonants people write it "n" (నేనంటూ "nenantu").
+    latin = re.sub(r"m(?=[kgcjtdsz])", "n", romanize(hint)[0])
+    return " ".join(word[:1].upper() + word[1:] for word in latin.split())
+
+
 def build_prompt(hints: Sequence[str], max_chars: int = MAX_PROMPT_CHARS) -> str:
     """The transliteration instruction plus as many distinct ``hints`` as fit in ``max_chars``.
 
-    Hints keep their order (put the likeliest first); duplicates, blanks and hints in a non-Latin
-    script (they would teach Whisper the opposite) are dropped; a title is never cut.
+    Hints keep their order (put the likeliest first); a hint in an Indic script is written in
+    Latin letters as people spell it (సామజవరగమన → "Samajavaragamana": the native script would
+    teach Whisper the opposite), other non-Latin hints, duplicates and blanks are dropped; a
+    title is never cut.
     """
     if len(INSTRUCTION) > max_chars:
         return INSTRUCTION[:max_chars].rsplit(" ", 1)[0]
@@ -90,7 +102,7 @@ def build_prompt(hints: Sequence[str], max_chars: int = MAX_PROMPT_CHARS) -> str
     titles: list[str] = []
     used = len(INSTRUCTION) + len(HINTS_LEAD) + 1  # the closing period
     for hint in hints:
-        title = " ".join(str(hint).split()).strip(" ,.")
+        title = " ".join(_in_latin(str(hint)).split()).strip(" ,.")
         key = title.casefold()
         if not title or key in seen or not _is_latin(title):
             continue

@@ -20,10 +20,12 @@ Entries with the same display name (one song on two albums) count as one candida
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import math
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from .phonetic import devoiced, phonetic_key, without_noise
@@ -78,50 +80,128 @@ def query_keys(query: str) -> list[str]:
 
 
 class _Keys:
-    """Keys bucketed by length: a query only meets the keys long enough to reach its cutoff."""
+    """Keys with a bigram count filter: a query only meets keys that can reach its cutoff.
 
-    __slots__ = ("buckets",)
+    Two bounds prune the keys before rapidfuzz scores them, and neither drops a key that
+    could pass. The length band: Indel similarity ``2*lcs/(a+b)`` caps what a key of another
+    length can score. Shared bigrams: every letter of the query outside the common subsequence
+    breaks at most two of its bigrams and every extra letter of the key at most one, so a key
+    that reaches the cutoff shares at least :func:`_least_shared` of the query's distinct
+    bigrams. The shared bigrams of all keys are counted at once with numpy from per-bigram
+    postings; when the bound says nothing (short keys, low cutoffs) the band is scanned.
+    """
 
-    def __init__(self) -> None:
-        self.buckets: dict[int, tuple[list[str], list[tuple[int, float]]]] = {}
+    __slots__ = ("_frozen", "_postings", "by_length", "keys", "owners", "prefilter")
+
+    def __init__(self, prefilter: bool = True) -> None:
+        self.prefilter = prefilter
+        self.keys: list[str] = []
+        self.owners: list[tuple[int, float]] = []
+        self.by_length: dict[int, tuple[list[str], list[int]]] = {}
+        self._postings: dict[str, list[int]] = {}
+        self._frozen: tuple[dict[str, np.ndarray], np.ndarray] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.keys)
 
     def add(self, key: str, owner: int, penalty: float) -> None:
-        keys, owners = self.buckets.setdefault(len(key), ([], []))
+        at = len(self.keys)
+        self.keys.append(key)
+        self.owners.append((owner, penalty))
+        keys, ids = self.by_length.setdefault(len(key), ([], []))
         keys.append(key)
-        owners.append((owner, penalty))
+        ids.append(at)
+        for gram in _bigrams(key):
+            self._postings.setdefault(gram, []).append(at)
+        self._frozen = None
+
+    def _arrays(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        if self._frozen is None:
+            postings = {g: np.asarray(ids, dtype=np.int32) for g, ids in self._postings.items()}
+            lengths = np.fromiter(map(len, self.keys), dtype=np.int32, count=len(self.keys))
+            self._frozen = (postings, lengths)
+        return self._frozen
 
     def match(self, probe: str, cutoff: float, best: dict[int, float]) -> None:
         size = len(probe)
-        # Indel similarity 2*min/(a+b) caps what a key of another length can score.
-        low = int(size * cutoff / (200.0 - cutoff)) if cutoff < 200 else size
-        high = int(size * (200.0 - cutoff) / cutoff) + 1 if cutoff > 0 else 10**6
-        for length in range(max(1, low), high + 1):
-            bucket = self.buckets.get(length)
-            if bucket is None:
-                continue
-            keys, owners = bucket
-            for _, value, at in process.extract(probe, keys, scorer=fuzz.ratio,
-                                                score_cutoff=cutoff, limit=None):
-                owner, penalty = owners[at]
-                value -= penalty
-                if value > best.get(owner, -1.0):
-                    best[owner] = value
+        low, high = _band(size, cutoff)
+        grams = _bigrams(probe)
+        least = _least_shared(size, len(grams), cutoff, low, high)
+        if least > 0 and self.prefilter:
+            postings, lengths = self._arrays()
+            found = [postings[g] for g in grams if g in postings]
+            if len(found) < least:
+                return
+            counts = np.bincount(np.concatenate(found), minlength=len(self.keys))
+            chosen = np.flatnonzero((counts >= least) & (lengths >= low)
+                                    & (lengths <= high)).tolist()
+            self._score(probe, cutoff, [self.keys[i] for i in chosen], chosen, best)
+            return
+        for length in range(low, high + 1):
+            bucket = self.by_length.get(length)
+            if bucket is not None:
+                self._score(probe, cutoff, *bucket, best)
+
+    def _score(self, probe: str, cutoff: float, keys: list[str], ids: list[int],
+               best: dict[int, float]) -> None:
+        if not keys:
+            return
+        for _, value, at in process.extract(probe, keys, scorer=fuzz.ratio,
+                                            score_cutoff=cutoff, limit=None):
+            owner, penalty = self.owners[ids[at]]
+            value -= penalty
+            if value > best.get(owner, -1.0):
+                best[owner] = value
+
+
+def _bigrams(key: str) -> set[str]:
+    return {key[i:i + 2] for i in range(len(key) - 1)}
+
+
+def _band(size: int, cutoff: float) -> tuple[int, int]:
+    """The key lengths that can reach ``cutoff`` against a query of ``size`` letters."""
+    if cutoff <= 0:
+        return 1, 10**6
+    low = max(1, int(size * cutoff / (200.0 - cutoff)))
+    return low, int(size * (200.0 - cutoff) / cutoff) + 1
+
+
+def _least_shared(size: int, distinct: int, cutoff: float, low: int, high: int) -> int:
+    """How many of the query's ``distinct`` bigrams a key whose length is in the band and
+    that reaches ``cutoff`` shares with it, at least (0: no bound)."""
+    if cutoff <= 0:
+        return 0
+    least = distinct
+    for length in range(low, high + 1):
+        common = math.ceil(cutoff * (size + length) / 200.0 - 1e-6)
+        if common > min(size, length):
+            continue  # no key of this length can reach the cutoff
+        least = min(least, distinct - 2 * (size - common) - (length - common))
+    return max(0, least)
 
 
 @dataclass(slots=True)
 class NameIndex(Generic[T]):
     """Names of items of type ``T``; :meth:`scores` gives each item's best score."""
 
+    keys: Callable[[str], tuple[list[str], list[str]]] = keys_of
+    """How a name's keys are derived (a :class:`~sam_edge.text.keystore.KeyStore` remembers)."""
+    prefilter: bool = True
+    """Count shared bigrams before scoring (off only to measure what it saves)."""
     items: list[T] = field(default_factory=list)
-    _plain: _Keys = field(default_factory=_Keys)
-    _tamil: _Keys = field(default_factory=_Keys)
+    _plain: _Keys = field(init=False)
+    _tamil: _Keys = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._plain = _Keys(self.prefilter)
+        self._tamil = _Keys(self.prefilter)
 
     def add(self, item: T, names: Sequence[tuple[str, float]]) -> int:
         """Index ``item`` under ``names``, each with a penalty subtracted from its score."""
         at = len(self.items)
         self.items.append(item)
         for name, penalty in names:
-            plain, tamil = keys_of(name)
+            plain, tamil = self.keys(name)
             for key in plain:
                 self._plain.add(key, at, penalty)
             for key in tamil:
@@ -149,7 +229,7 @@ class NameIndex(Generic[T]):
         for key in keys:
             cutoff = floor if floor is not None else max(0.0, min_score(key) - MARGIN)
             self._plain.match(key, cutoff, best)
-            if self._tamil.buckets:
+            if self._tamil:
                 self._tamil.match(devoiced(key), cutoff, best)
 
 

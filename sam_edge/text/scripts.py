@@ -165,4 +165,11 @@ def to_native(text: str, language: str) -> str | None:
     scheme = LANGUAGE_SCRIPTS.get(language.strip().lower())
     if scheme is None or not any(c.isascii() and c.isalpha() for c in text):
         return None
-    return sanscript.transliterate(text.lower(), sanscript.ITRANS, scheme)
+    native = sanscript.transliterate(text.lower(), sanscript.ITRANS, scheme)
+    if scheme in _DROPS_FINAL_VOWEL:
+        # "dil" is दिल: these scripts write a word's last consonant without a virama.
+        native = re.sub(r"\u094D(?!\w)", "", native)
+    return native
+
+
+_DROPS_FINAL_VOWEL = frozenset({sanscript.DEVANAGARI})

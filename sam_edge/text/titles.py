@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from ..errors import NotFound
+from .keystore import KeyStore
 from .matcher import Decision, NameIndex, decide, keys_of
 
 T = TypeVar("T")
@@ -32,9 +33,10 @@ def base_title(title: str) -> str:
         title = shorter
 
 
-def title_label(title: str) -> str:
+def title_label(title: str, keys: Callable[[str], tuple[list[str], list[str]]] = keys_of
+                ) -> str:
     """What makes two names the same title: the first key of the plain name."""
-    plain, _ = keys_of(base_title(title))
+    plain, _ = keys(base_title(title))
     return plain[0] if plain else title.casefold()
 
 
@@ -45,6 +47,12 @@ class TitleIndex(Generic[T]):
     names: NameIndex[T] = field(default_factory=NameIndex)
     labels: list[str] = field(default_factory=list)
 
+    @classmethod
+    def using(cls, store: KeyStore | None = None, *, prefilter: bool = True) -> TitleIndex[T]:
+        """An empty index whose keys come from ``store`` (remembered across builds)."""
+        keys = store.keys_of if store is not None else keys_of
+        return cls(NameIndex(keys=keys, prefilter=prefilter))
+
     def add(self, item: T, title: str, also: Iterable[str] = ()) -> None:
         """Index ``item`` as ``title`` (and its base title), plus ``also`` as written."""
         names = [(title, 0.0)]
@@ -53,7 +61,7 @@ class TitleIndex(Generic[T]):
             names.append((base, SUFFIX_PENALTY))
         names.extend((name, 0.0) for name in also if name)
         self.names.add(item, names)
-        self.labels.append(title_label(title))
+        self.labels.append(title_label(title, self.names.keys))
 
     def __len__(self) -> int:
         return len(self.names)

@@ -133,3 +133,16 @@ async def test_purge_removes_only_expired_entries(cache: tuple[SearchCache, Manu
                    fetch=Api(Track("spotify:track:adele", "Hello", "Adele", "spotify")))
     assert await c.store.purge_expired(clock.now()) == 1
     assert await c.store.count() == 1
+
+
+async def test_a_native_script_query_and_its_latin_spelling_share_one_entry(
+        cache: tuple[SearchCache, ManualClock]) -> None:
+    c, _ = cache
+    song = Track("spotify:track:sama", "సామజవరగమన", "Sid Sriram", "spotify")
+    api = Api(song)
+    first = await c.lookup("spotify", "play సామజవరగమన", fetch=api)
+    again = await c.lookup("spotify", "play samajavaragamana", fetch=api)
+    c.hot.clear()
+    stored = await c.lookup("spotify", "Samajavaragamana", fetch=api)
+    assert (first.tier, again.tier, stored.tier) == ("api", "hot", "sqlite")
+    assert stored.track == song and api.calls == 1

@@ -37,7 +37,7 @@ SAME_KEY: list[tuple[str | None, str, list[str]]] = [
     (None, "track", ["Simon & Garfunkel Greatest", "simon and garfunkel greatest"]),
     (None, "track", ["Hey Sam, play Bohemian Rhapsody", "bohemian rhapsody", "Bohemian Rhapsody."]),
     (None, "track", ["Tum Hi Ho", "play tum hi ho track", "can you please play Tum Hi Ho"]),
-    (None, "track", ["तुम ही हो", "play तुम ही हो", "तुम  ही  हो"]),
+    (None, "track", ["तुम ही हो", "play तुम ही हो", "तुम  ही  हो", "Tum Hi Ho"]),
     (None, "track", ["Señorita", "senorita", "SEÑORITA"]),
     (None, "track", ["Ｈｅｌｌｏ Ｗｏｒｌｄ", "hello world"]),
     (
@@ -100,7 +100,7 @@ DIFFERENT_KEY: list[tuple[str, str | None, str, str, str | None, str]] = [
     ("Love Me Now", None, "track", "Love Me", None, "track"),
     ("Pray for Me", None, "track", "Pray", None, "track"),
     ("Pop Music", None, "track", "Pop", None, "track"),
-    ("तुम ही हो", None, "track", "Tum Hi Ho", None, "track"),
+    ("तुम ही हो", None, "track", "तुम हो", None, "track"),
     ("愛", None, "track", "恋", None, "track"),
     ("Мой", None, "track", "Мои", None, "track"),
     ("Й", None, "track", "И", None, "track"),
@@ -149,7 +149,7 @@ def test_different_songs_never_share_a_key(
         ("Beyoncé", "beyonce"),
         ("don't", "dont"),
         ("Simon & Garfunkel", "simon and garfunkel"),
-        ("तुम ही हो", "तुम ही हो"),
+        ("तुम ही हो", "tum hi ho"),
         ("Song", "song"),
         ("Music", "music"),
         ("Now", "now"),
@@ -179,3 +179,18 @@ def test_query_hash_is_stable_sha256_of_the_key() -> None:
     assert re.fullmatch(r"[0-9a-f]{64}", digest)
     assert digest == query_hash("hello", "ADELE", "track")
     assert digest == hashlib.sha256(b"track|hello|adele").hexdigest()
+
+
+@pytest.mark.parametrize(("native", "latin"), [
+    ("నాటు నాటు", "natu natu"),
+    ("సామజవరగమన", "Samajavaragamana"),
+    ("तुम ही हो", "tum hi ho"),
+])
+def test_a_native_script_title_and_its_latin_spelling_share_a_key(native: str,
+                                                                   latin: str) -> None:
+    assert cache_key(f"play {native}") == cache_key(latin)
+    assert query_hash(native, "Sid Sriram") == query_hash(latin, "Sid Sriram")
+
+
+def test_a_native_script_artist_is_keyed_in_latin_too() -> None:
+    assert cache_key("Naatu", "అనిరుద్") == cache_key("naatu", "anirud")

@@ -36,9 +36,18 @@ def test_duplicates_blanks_and_whitespace_are_cleaned() -> None:
     assert hinted_titles(prompt) == ["Tum Hi Ho", "Kesariya"]
 
 
-def test_titles_in_native_script_are_left_out() -> None:
-    prompt = build_prompt(["तुम ही हो", "నువ్వు నేనంటూ", "Tum Hi Ho", "Café del Mar"])
-    assert hinted_titles(prompt) == ["Tum Hi Ho", "Café del Mar"]
+def test_titles_in_native_script_are_hinted_in_latin_letters() -> None:
+    prompt = build_prompt(["तुम ही हो", "నువ్వు నేనంటూ", "Tum Hi Ho", "Café del Mar", "愛"])
+    assert hinted_titles(prompt) == ["Tum Hi Ho", "Nuvvu Nenantu", "Café del Mar"]
+    assert not any(ord(c) > 0x2FF for c in prompt)
+
+
+def test_native_titles_keep_their_place_within_the_budget() -> None:
+    titles = [f"Title {i}" for i in range(200)]
+    prompt = build_prompt(["సామజవరగమన", *titles, "నాటు నాటు"])
+    assert len(prompt) <= MAX_PROMPT_CHARS
+    assert hinted_titles(prompt)[0] == "Samajavaragamana"
+    assert "Natu Natu" not in hinted_titles(prompt)
 
 
 def test_a_title_too_long_to_fit_is_skipped_not_cut() -> None:

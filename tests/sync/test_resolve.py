@@ -14,6 +14,7 @@ import pytest
 from sam_edge.cache.library import LibraryResolver, base_title
 from sam_edge.clock import ManualClock
 from sam_edge.db.engine import make_engine, make_sessionmaker, migrate
+from sam_edge.db.history import HistoryStore, StoredTurn
 from sam_edge.sync.service import LibrarySyncService
 from sam_edge.sync.source import LibraryItem, LikedSummary, Page, PlaylistInfo
 
@@ -175,3 +176,17 @@ async def test_five_thousand_tracks_resolve_in_milliseconds(tmp_path: Path) -> N
     print(f"resolver: {per_find_ms:.2f} ms per find over 5,001 tracks")
     assert per_find_ms < 25  # generous: about 1-3 ms on a laptop
     await engine.dispose()
+
+
+async def test_titles_for_speech_recognition_put_the_most_played_first(
+        library: Library) -> None:
+    history = HistoryStore(library.sessions)
+    for title, times in (("Yellow", 3), ("Song 2", 1)):
+        for _ in range(times):
+            await history.add(StoredTurn("s", time.time(), f"play {title}", "play",
+                                         {"title": title}, f"Playing {title}."),
+                              keep_newer_than=0.0)
+    await history.add(StoredTurn("s", time.time(), "play Hello", "play", {"title": "Hello"},
+                                 "not found", status="not_found"), keep_newer_than=0.0)
+    titles = await library.resolver.titles()
+    assert titles[:3] == ["Yellow", "Song 2", LIKED[0].title]

@@ -14,6 +14,8 @@ from pathlib import Path
 from sam_edge.text.titles import TitleIndex
 
 TABLE = Path(__file__).resolve().parents[1] / "data" / "resolve_table.tsv"
+HOLDOUT = TABLE.with_name("resolve_holdout.tsv")
+"""Pairs written after the thresholds were chosen, never used to tune them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +61,12 @@ def load(path: Path = TABLE) -> list[Pair]:
     return pairs
 
 
-def library(pairs: list[Pair]) -> TitleIndex[str]:
+def library(pairs: list[Pair], *more: list[Pair]) -> TitleIndex[str]:
+    """One index of the entries of ``pairs`` and of ``more`` (a holdout is scored among the
+    tuning table's entries too)."""
     index: TitleIndex[str] = TitleIndex()
-    for title in dict.fromkeys(p.entry for p in pairs):
+    everything = [p for group in (pairs, *more) for p in group]
+    for title in dict.fromkeys(p.entry for p in everything):
         index.add(title, title)
     return index
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from ...clock import Clock, SystemClock
+from ...text.keystore import KeyStore
 from ...text.matcher import Decision, artist_matches, decide
 from ...text.scripts import romanize
 from ...text.titles import TitleIndex
@@ -107,6 +108,7 @@ class LocalLibrary:
         self._checked_at: float | None = None
         self._signature: tuple[int, int] | None = None
         self._entries: tuple[_Entry, ...] = ()
+        self._keys = KeyStore()  # a rescan after one new file derives one file's keys
         self._titles: TitleIndex[LocalTrack] = TitleIndex()
         self._by_path: dict[str, LocalTrack] = {}
         self._stats: dict[Path, tuple[int, int]] = {}
@@ -243,7 +245,7 @@ class LocalLibrary:
             tracks.append(known if unchanged and known else read_track(path, self.music_dir))
         tracks.sort(key=_play_order)
         self._entries = tuple(_entry(track) for track in tracks)
-        titles: TitleIndex[LocalTrack] = TitleIndex()
+        titles: TitleIndex[LocalTrack] = TitleIndex.using(self._keys)
         for track in tracks:
             titles.add(track, track.title, [f"{track.title} {track.artist}"])
         self._titles = titles
