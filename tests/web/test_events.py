@@ -9,9 +9,9 @@ import threading
 from typing import Any
 
 import httpx
-import pytest
 
 from sam_edge.events import EventBus, EventType
+from sam_edge.settings import Settings
 from sam_edge.web.events import EventQueue
 from tests.fakes.spotify import FakeSpotify
 from tests.test_cli import sam
@@ -102,10 +102,8 @@ async def test_events_from_another_thread_are_queued_on_the_loop() -> None:
     queue.close()
 
 
-@pytest.mark.parametrize("path", ["/v1/events"])
-def test_the_stream_is_declared_in_the_openapi_document(path: str) -> None:
-    from sam_edge.settings import Settings
+def test_the_stream_is_declared_in_the_openapi_document(settings: Settings) -> None:
     from sam_edge.web.app import create_app
 
-    app = create_app(Settings())
-    assert path in app.openapi()["paths"]
+    app = create_app(settings)
+    assert "/v1/events" in app.openapi()["paths"]
