@@ -17,6 +17,8 @@ from ..pipeline.turn import Source
 from ..settings import Settings
 from .access import AccessGuard, AccessMiddleware
 from .adapters import router as adapters_router
+from .assets import router as assets_router
+from .controls import router as controls_router
 from .deps import RunnerDep, RuntimeDep
 from .events import router as events_router
 from .gpio import router as gpio_router
@@ -75,6 +77,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     app.include_router(voice_router)
     app.include_router(events_router)
+    app.include_router(controls_router)
+    app.include_router(assets_router)
     app.include_router(adapters_router)
     app.include_router(pages_router)
     app.include_router(gpio_router)
