@@ -22,6 +22,8 @@ from .settings import Settings, load_settings
 
 log = logging.getLogger("sam_edge")
 
+SHUTDOWN_GRACE_S = 2
+
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     import uvicorn
@@ -31,7 +33,10 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     setup_logging(settings.log.level)
     app = create_app(settings)
     config = uvicorn.Config(app, host=settings.http.host, port=settings.http.port,
-                            log_level="warning", access_log=False)
+                            log_level="warning", access_log=False,
+                            # An open page's event stream never ends by itself: without a
+                            # limit, stopping the service would wait for every browser.
+                            timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
     server = uvicorn.Server(config)
     log.info("SAM Edge %s starting on http://%s:%d (data in %s)", __version__,
              settings.http.host, settings.http.port, settings.data.dir)

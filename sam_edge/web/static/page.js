@@ -92,6 +92,7 @@ function showResult(body) {
 $("chat").addEventListener("submit", async (e) => {
   e.preventDefault();
   clearAnswer();
+  if (!$("text").value.trim()) { say("Type a command first."); return; }
   const r = await post("/v1/chat/message", {text: $("text").value});
   if (r.ok) { showResult(r.body); $("text").value = ""; } else say(r.body.message);
 });
@@ -229,7 +230,9 @@ function connect() {
   if (source) source.close();
   source = new EventSource("/v1/events");
   source.onopen = () => { setOnline(true); catchUp().catch(() => setOnline(false)); };
-  source.onerror = () => {
+  source.onerror = (e) => {
+    // A failed turn's own "error" event arrives here too: that one carries data.
+    if (e instanceof MessageEvent) return;
     setOnline(false);
     // CLOSED means the browser gave up (a refused answer): start again ourselves.
     if (source.readyState === EventSource.CLOSED) retry = setTimeout(connect, 3000);
