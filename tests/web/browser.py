@@ -69,18 +69,22 @@ class Service:
                               timeout=60)
 
 
+def service_env(tmp_path: Path, spotify_url: str) -> dict[str, str]:
+    """A simulated service in ``tmp_path`` whose Spotify is the fake at ``spotify_url``."""
+    (tmp_path / "music").mkdir(exist_ok=True)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SAM_", "GROQ_"))}
+    return {**clean, "SAM_DATA_DIR": str(tmp_path / "data"), "HOME": str(tmp_path),
+            "SAM_MUSIC_DIR": str(tmp_path / "music"), "SAM_HTTP_PORT": str(free_port()),
+            "SAM_PLAYER_AUDIO_OUTPUT": "null", "SAM_AUDIO_OUTPUT": "none",
+            "SAM_CONFIG": str(tmp_path / "absent.toml"), "SAM_SPOTIFY_CLIENT_ID": CLIENT_ID,
+            "SAM_SPOTIFY_API_URL": f"{spotify_url}/v1", "SAM_SPOTIFY_ACCOUNTS_URL": spotify_url}
+
+
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
     fake = FakeSpotify.with_demo_catalog()
-    (tmp_path / "music").mkdir()
     with serve(fake.app) as url:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith(("SAM_", "GROQ_"))}
-        env = {**clean, "SAM_DATA_DIR": str(tmp_path / "data"), "HOME": str(tmp_path),
-               "SAM_MUSIC_DIR": str(tmp_path / "music"), "SAM_HTTP_PORT": str(free_port()),
-               "SAM_PLAYER_AUDIO_OUTPUT": "null", "SAM_AUDIO_OUTPUT": "none",
-               "SAM_CONFIG": str(tmp_path / "absent.toml"), "SAM_SPOTIFY_CLIENT_ID": CLIENT_ID,
-               "SAM_SPOTIFY_API_URL": f"{url}/v1", "SAM_SPOTIFY_ACCOUNTS_URL": url}
-        running = Service(env, fake, tmp_path / "service.log")
+        running = Service(service_env(tmp_path, url), fake, tmp_path / "service.log")
         running.start()
         try:
             yield running

@@ -42,7 +42,7 @@ function showNowPlaying(state) {
   } else { img.hidden = true; img.removeAttribute("src"); $("np-noart").hidden = false; }
   const toggle = $("c-toggle");
   const playing = on && state.is_playing;
-  toggle.textContent = playing ? "⏸ Pause" : "▶ Play";
+  toggle.textContent = playing ? "Pause" : "Play";
   toggle.setAttribute("aria-label", playing ? "Pause" : "Play");
   toggle.dataset.command = playing ? "pause" : "play";
   if (on && state.volume != null && document.activeElement !== $("c-volume")) {
