@@ -405,4 +405,19 @@ else
     say "installing sam-edge"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
 fi
+if [ "$DEV" -eq 1 ]; then
+    # The page's accessibility test injects axe-core (MPL-2.0) from npm; nothing is vendored.
+    if [ ! -f .venv/axe-core/axe.min.js ]; then
+        if command -v npm >/dev/null 2>&1; then
+            say "fetching axe-core for the accessibility test"
+            tmp="$(mktemp -d)"
+            (cd "$tmp" && npm pack --silent "axe-core@^4.10" >/dev/null && tar -xzf axe-core-*.tgz)
+            mkdir -p .venv/axe-core
+            cp "$tmp/package/axe.min.js" "$tmp/package/LICENSE" .venv/axe-core/
+            rm -rf "$tmp"
+        else
+            say "npm is missing: the accessibility test will skip (sudo apt-get install -y npm)"
+        fi
+    fi
+fi
 say "ready: .venv/bin/sam-edge run"

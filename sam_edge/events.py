@@ -48,6 +48,8 @@ class EventType(StrEnum):
     ERROR = "error"
     STATE = "state"
     """The device's state changed (idle, listening, thinking, speaking, error; muted)."""
+    NOW_PLAYING = "now_playing"
+    """What the active platform plays changed, whatever changed it (not a turn's event)."""
 
     @classmethod
     def start_of(cls, stage: str) -> EventType:

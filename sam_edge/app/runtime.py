@@ -45,7 +45,9 @@ from ..sync.tasks import LoopJobs, install_tasks, make_huey, start_consumer_in_p
 from .core import Core, build_core
 from .gpio import AccountLeds, gpio_config
 from .library_sources import library_sources
+from .now_playing import NowPlayingWatch
 from .subscribers import Earcons, log_turn
+from .turn_log import TurnLog
 from .voice import build_voice_parts, endpoint_config, speech_trimmer
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,8 @@ class Runtime:
     account_leds: AccountLeds
     library: LibraryResolver
     sync: LibrarySyncService
+    now_playing: NowPlayingWatch
+    turns: TurnLog
     watchdog: PlayerWatchdog | None = None
     sync_jobs: LoopJobs | None = None
     sync_tasks: Any = None
@@ -159,6 +163,7 @@ class Runtime:
         if self.sync_jobs is not None:
             await self.sync_jobs.drain()
         self.gpio.close()
+        await self.now_playing.aclose()
         if self.watchdog is not None:
             await self.watchdog.aclose()
         await self.listener.aclose()
@@ -235,8 +240,13 @@ async def build_runtime(
         simulated.append("GPIO (virtual pins, pressable on the page)")
     account_leds = AccountLeds(gpio.leds, core.platforms)
     bus.subscribe(account_leds.on_event)
+    now_playing = NowPlayingWatch(actions.now_playing, bus)
+    bus.subscribe(now_playing.on_event)
+    turns = TurnLog()
+    bus.subscribe(turns.on_event)
     return Runtime(core=core, llm=llm, runner=runner, bus=bus, listener=listener, gpio=gpio,
-                   account_leds=account_leds, library=library, sync=sync, watchdog=watchdog,
+                   account_leds=account_leds, library=library, sync=sync,
+                   now_playing=now_playing, turns=turns, watchdog=watchdog,
                    simulated=simulated)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 
@@ -17,6 +17,8 @@ class Track:
     kind: str = "track"
     album: str = ""
     duration_ms: int | None = None
+    image_url: str = field(default="", compare=False)
+    """Cover art as the platform serves it; empty when it has none (not part of identity)."""
 
     def describe(self) -> str:
         """"X by Y" or just "X"."""
@@ -35,6 +37,10 @@ class PlaybackState:
     platform: str = ""
     device: str = ""
     volume: int | None = None
+    position_ms: int | None = None
+    duration_ms: int | None = None
+    image_url: str = ""
+    """Cover art: the platform's image URL, or the device's own route for a local file."""
 
 
 @runtime_checkable

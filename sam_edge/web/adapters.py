@@ -16,6 +16,7 @@ from ..accounts.browser import bind, complete_in_browser
 from ..accounts.pairing import PkcePairing
 from ..accounts.platforms import PlatformInfo, Refusal, make_pairing, platform_info
 from ..accounts.report import account_status, iso
+from ..app.runtime import Runtime
 from ..errors import PairingError
 from .access import access_of, guard_of
 from .deps import get_runtime
@@ -58,7 +59,7 @@ async def finish_pairing(request: Request, platform: str, redirect_url: str) -> 
     return result_page(f"{info.title} paired", f"{info.title} paired as {name}.", ok=True)
 
 
-async def last_sync_at(runtime: Any, platform: str) -> str | None:
+async def last_sync_at(runtime: Runtime, platform: str) -> str | None:
     getter = getattr(runtime, "last_sync_at", None)
     if not callable(getter):
         return None
@@ -68,7 +69,7 @@ async def last_sync_at(runtime: Any, platform: str) -> str | None:
     return iso(value)
 
 
-async def status_of(runtime: Any, platform: str) -> dict[str, Any]:
+async def status_of(runtime: Runtime, platform: str) -> dict[str, Any]:
     return await account_status(runtime.tokens, platform, await last_sync_at(runtime, platform))
 
 

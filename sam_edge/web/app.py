@@ -17,6 +17,8 @@ from ..pipeline.turn import Source
 from ..settings import Settings
 from .access import AccessGuard, AccessMiddleware, access_of
 from .adapters import router as adapters_router
+from .assets import router as assets_router
+from .controls import router as controls_router
 from .crashes import Crashes
 from .deps import RunnerDep, RuntimeDep
 from .events import router as events_router
@@ -26,6 +28,7 @@ from .limits import BodyLimit
 from .pairing_page import router as pages_router
 from .problem import problem, problem_responses
 from .schemas import ChatRequest
+from .setup import router as setup_router
 from .voice import router as voice_router
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -52,6 +55,17 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"{field}: {str(err.get('msg', 'invalid')).removeprefix('Value error, ')}"
 
 
+def start_banner(settings: Settings, mode: str) -> str:
+    """The page's address and the one thing to do next, said once at start."""
+    where = f"{settings.service_url}/"
+    if settings.http.host not in LOOPBACK_HOSTS:
+        where += " (from other devices: this device's address, port " \
+                 f"{settings.http.port}, and the pairing code)"
+    step = (f"next: open {settings.service_url}/setup for the first steps"
+            if mode == "simulated" else "next: say the wake word or press Talk on the page")
+    return f"the page is at {where}; {step}"
+
+
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     """The app; it builds (and closes) its own runtime unless one is passed in."""
 
@@ -64,6 +78,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             log.info("ready: platforms %s; simulated: %s", ", ".join(sorted(rt.platforms)),
                      "; ".join(rt.simulated) or "nothing")
             rt.start_background()
+            log.info("%s", start_banner(settings, rt.mode))
             if settings.http.host not in LOOPBACK_HOSTS:
                 rt.announce_pairing_code(app.state.access_guard.code)
             await rt.account_leds.check_pairing()
@@ -81,6 +96,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     app.include_router(voice_router)
     app.include_router(events_router)
+    app.include_router(controls_router)
+    app.include_router(assets_router)
+    app.include_router(setup_router)
     app.include_router(adapters_router)
     app.include_router(pages_router)
     app.include_router(gpio_router)

@@ -65,9 +65,12 @@ def encode(event: Event) -> ServerSentEvent:
 async def events(runtime: RuntimeDep) -> AsyncIterator[ServerSentEvent]:
     """Every event of every turn, whatever started it, as it happens."""
     queue = EventQueue(runtime.bus)
+    # While someone listens, changes made elsewhere (a phone's Spotify app) are looked for.
+    detach = runtime.now_playing.attach()
     try:
         yield ServerSentEvent(comment="connected", retry=RETRY_MS)
         while True:
             yield encode(await queue.get())
     finally:
+        detach()
         queue.close()

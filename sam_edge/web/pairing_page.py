@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..accounts.platforms import PLATFORMS, configured
+from ..app.runtime import Runtime
 from .access import access_of, guard_of, safe_next
 from .adapters import finish_pairing, status_of
 from .deps import get_runtime
@@ -62,7 +63,7 @@ def qr_svg(text: str) -> str:
     return str(segno.make(text, error="m").svg_inline(scale=4, border=4, dark="#1d1d1f"))
 
 
-async def _row(runtime: Any, platform: str) -> dict[str, Any]:
+async def _row(runtime: Runtime, platform: str) -> dict[str, Any]:
     info = PLATFORMS[platform]
     row: dict[str, Any] = {"name": platform, "title": info.title, "account": "",
                            "setting": f"{info.env} (or {info.key})"}

@@ -31,9 +31,11 @@ async def test_the_page_has_the_controls(client: tuple[httpx.AsyncClient, Runtim
     response = await client[0].get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    for needle in ('id="talk"', 'id="chat"', 'id="upload"', "/v1/voice/process",
-                   "/v1/chat/message", "/v1/state"):
+    for needle in ('id="talk"', 'id="chat"', 'id="upload"', 'aria-label="Now playing"'):
         assert needle in response.text
+    script = (await client[0].get("/assets/page.js")).text
+    for needle in ("/v1/voice/process", "/v1/chat/message", "/v1/state", "/v1/events"):
+        assert needle in script
 
 
 async def test_health_says_what_is_simulated(client: tuple[httpx.AsyncClient, Runtime]) -> None:

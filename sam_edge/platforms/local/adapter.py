@@ -27,6 +27,7 @@ from ...settings import MusicSettings
 from ...text.titles import Ambiguous
 from ..base import PlaybackState, Track
 from ..on_device import OnDeviceControls
+from .cover import cover_url
 from .index import LocalAlbum, LocalLibrary, LocalTrack
 
 TRACK_PREFIX = "local:track:"
@@ -138,7 +139,8 @@ class LocalAdapter(OnDeviceControls):
         if track is None:
             return PlaybackState(is_playing=state.is_playing, title=Path(state.path).stem,
                                  uri=state.path, platform="local", device="this device",
-                                 volume=state.volume)
+                                 volume=state.volume,
+                                 position_ms=round(state.position_s * 1000))
         return PlaybackState(
             is_playing=state.is_playing,
             title=track.title,
@@ -148,6 +150,9 @@ class LocalAdapter(OnDeviceControls):
             platform="local",
             device="this device",
             volume=state.volume,
+            position_ms=round(state.position_s * 1000),
+            duration_ms=track.duration_ms,
+            image_url=cover_url(track.path),
         )
 
     async def aclose(self) -> None:

@@ -61,7 +61,13 @@ def to_track(item: dict[str, Any]) -> Track:
         return Track(urn, title, owner, PLATFORM, "album" if album else "playlist",
                      title if album else "", item.get("duration"))
     return Track(urn, item.get("title") or "", item.get("metadata_artist") or owner, PLATFORM,
-                 "track", "", item.get("duration"))
+                 "track", "", item.get("duration"), image_url=_artwork(item))
+
+
+def _artwork(item: dict[str, Any]) -> str:
+    """The track's artwork (its uploader's avatar otherwise), at 500 px rather than 100."""
+    url = item.get("artwork_url") or (item.get("user") or {}).get("avatar_url") or ""
+    return str(url).replace("-large.", "-t500x500.")
 
 
 def _collection(body: Any) -> list[dict[str, Any]]:
@@ -266,5 +272,6 @@ class SoundCloudAdapter(OnDeviceControls):
         return PlaybackState(
             is_playing=state.is_playing, title=track.title, artist=track.artist, uri=track.uri,
             context_uri=self._context, platform=PLATFORM, device="this device",
-            volume=state.volume,
+            volume=state.volume, position_ms=round(state.position_s * 1000),
+            duration_ms=track.duration_ms, image_url=track.image_url,
         )

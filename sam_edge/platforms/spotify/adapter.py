@@ -293,4 +293,16 @@ class SpotifyAdapter:
             platform=PLATFORM,
             device=device.get("name") or "",
             volume=device.get("volume_percent"),
+            position_ms=state.get("progress_ms"),
+            duration_ms=item.get("duration_ms"),
+            image_url=_image(item),
         )
+
+
+def _image(item: dict[str, Any]) -> str:
+    """The largest cover of a track's album (an episode's own images otherwise)."""
+    images = (item.get("album") or {}).get("images") or item.get("images") or []
+    sized = [i for i in images if isinstance(i, dict) and i.get("url")]
+    if not sized:
+        return ""
+    return str(max(sized, key=lambda i: i.get("width") or 0)["url"])
