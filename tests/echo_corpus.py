@@ -94,7 +94,8 @@ _VOWELS = ((730, 1090, 2440), (530, 1840, 2480), (270, 2290, 3010), (570, 840, 2
 
 def _sung_note(f0: float, n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
     t = np.arange(n) / rate
-    vibrato = 1 + 0.017 * np.sin(2 * np.pi * 5.5 * t + rng.uniform(0, 6.28)) * np.minimum(1, t / 0.2)
+    depth = 0.017 * np.minimum(1, t / 0.2)
+    vibrato = 1 + depth * np.sin(2 * np.pi * 5.5 * t + rng.uniform(0, 6.28))
     phase = 2 * np.pi * np.cumsum(f0 * vibrato) / rate
     formants = _VOWELS[rng.integers(len(_VOWELS))]
     out = np.zeros(n)
@@ -159,9 +160,9 @@ def make_music(seconds: float, seed: int, rate: int = PLAYER_RATE) -> np.ndarray
 # --- rooms -----------------------------------------------------------------------------------
 
 def room_response(rng: np.random.Generator, delay_ms: float, tail_ms: float,
-                  rate: int = MIC_RATE) -> np.ndarray:
+                  direct_to_reverb_db: float, rate: int = MIC_RATE) -> np.ndarray:
     """Direct path after ``delay_ms``, early reflections, and a noise tail decaying by 60 dB
-    over ``tail_ms``."""
+    over ``tail_ms`` that carries ``direct_to_reverb_db`` less energy than the direct path."""
     delay = int(delay_ms * rate / 1000)
     length = delay + int(tail_ms * rate / 1000)
     ir = np.zeros(length)
@@ -169,9 +170,9 @@ def room_response(rng: np.random.Generator, delay_ms: float, tail_ms: float,
     for _ in range(6):
         ir[delay + int(rng.uniform(0.002, 0.02) * rate)] += rng.uniform(-0.5, 0.5)
     t = np.arange(length - delay) / rate
-    tail = rng.standard_normal(len(t)) * 10 ** (-3 * t / (tail_ms / 1000)) * 0.25
-    ramp = np.minimum(1, t / 0.005)
-    ir[delay:] += tail * ramp
+    decay = 10 ** (-3 * t / (tail_ms / 1000)) * np.minimum(1, t / 0.005)
+    tail = rng.standard_normal(len(t)) * decay
+    ir[delay:] += tail * np.sqrt(10 ** (-direct_to_reverb_db / 10) / np.sum(tail ** 2))
     return ir
 
 
@@ -253,7 +254,8 @@ def make_recording(seed: int, ratio_db: float | None, *, music_before_s: float |
     cone = loudspeaker(reference.astype(np.float64).mean(axis=1) / 32768.0, drive)
     drift_ppm = float(rng.uniform(-80, 80))
     at_mic_clock = soxr.resample(cone, PLAYER_RATE, MIC_RATE * (1 + drift_ppm * 1e-6), "VHQ")
-    ir = room_response(rng, float(rng.uniform(15, 60)), float(rng.uniform(150, 350)))
+    ir = room_response(rng, float(rng.uniform(15, 60)), float(rng.uniform(150, 350)),
+                       float(rng.uniform(0, 10)))
     echo = convolve(np.asarray(at_mic_clock, dtype=np.float64), ir)[:n_mic]
     echo = np.pad(echo, (0, max(0, n_mic - len(echo))))
 
@@ -264,7 +266,8 @@ def make_recording(seed: int, ratio_db: float | None, *, music_before_s: float |
         first, last = active_span(speech, MIC_RATE)
         start_ms = (offset + first) * 1000 // MIC_RATE
         end_ms = (offset + last) * 1000 // MIC_RATE
-        voice_ir = room_response(rng, float(rng.uniform(2, 8)), float(rng.uniform(150, 350)))
+        voice_ir = room_response(rng, float(rng.uniform(2, 8)), float(rng.uniform(150, 350)),
+                                 float(rng.uniform(-3, 6)))
         voice_ir[: np.argmax(voice_ir)] = 0
         wet = convolve(np.concatenate([speech, np.zeros(len(voice_ir))]), voice_ir)
         _add(voice, offset, wet)
