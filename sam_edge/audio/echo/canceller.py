@@ -38,7 +38,7 @@ BLOCK = SAMPLE_RATE // 100
 class EchoConfig:
     """Canceller settings; the defaults are what the corpus measurements chose."""
 
-    tail_ms: int = 300
+    tail_ms: int = 200
     """Filter length after the bulk delay: the room's reverberation it can cancel."""
     max_delay_ms: int = 250
     margin_ms: int = 8

@@ -44,9 +44,13 @@ class ResidualConfig:
     up_db: float = 2.0
     down_db: float = 0.25
     """Leakage steps: up fast on a frame above it, down slowly below it (a high quantile)."""
-    margin_db: float = 4.0
+    margin_db: float = 1.0
     floor_db: float = -12.0
     """Least gain the suppressor applies to a band."""
+    warmup_frames: int = 20
+    """Frames of music a leakage class learns from before it takes quantile steps: until
+    then it holds the largest leakage seen, so a cold start expects too much echo, never
+    too little."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,7 @@ class ResidualModel:
         self._floor = 10 ** (c.floor_db / 20)
         self._held = np.zeros(n)
         self._leak = np.full((len(LEVELS_DBFS) + 1, n), np.nan)
+        self._seen = np.zeros(len(LEVELS_DBFS) + 1, dtype=int)
         self._noise = np.full(n, np.nan)
         self.gains = np.ones(n)
 
@@ -120,12 +125,20 @@ class ResidualModel:
             return np.max(known, axis=0) if known else np.ones_like(leak)
         return leak
 
+    @property
+    def warm(self) -> bool:
+        """Whether some leakage class has finished its warm-up."""
+        return bool((self._seen >= self.config.warmup_frames).any())
+
     def _learn(self, level: int, ratio: np.ndarray) -> None:
         row = self._leak[level]
+        self._seen[level] += 1
         if np.isnan(row).all():
             self._leak[level] = ratio
-            return
-        self._leak[level] = np.where(ratio > row, row * self._up, row * self._down)
+        elif self._seen[level] <= self.config.warmup_frames:
+            self._leak[level] = np.maximum(row, ratio)
+        else:
+            self._leak[level] = np.where(ratio > row, row * self._up, row * self._down)
 
     def _track_noise(self, out: np.ndarray) -> None:
         self._noise = np.where(out < self._noise, 0.7 * self._noise + 0.3 * out,

@@ -65,13 +65,14 @@ class SpeexEcho:
     ``speakers`` reference channels interleaved in each call's reference."""
 
     def __init__(self, frame: int, tail: int, sample_rate: int, speakers: int = 1) -> None:
+        self._state: int | None = None
         self._lib = load_library()
         self.frame = frame
         self.speakers = speakers
         state = self._lib.speex_echo_state_init_mc(frame, tail, 1, speakers)
         if not state:
             raise EchoUnavailable("speex_echo_state_init_mc failed")
-        self._state: int | None = state
+        self._state = state
         rate = ctypes.c_int(sample_rate)
         self._lib.speex_echo_ctl(state, SPEEX_ECHO_SET_SAMPLING_RATE, ctypes.byref(rate))
         self._out = np.zeros(frame, dtype=np.int16)
