@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -366,13 +366,17 @@ def _describe(exc: ValidationError, path: Path) -> str:
 
 
 def load_settings(
-    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None,
+    *, skip: Collection[str] = (),
 ) -> Settings:
-    """Read the settings file (if any) and apply the environment on top."""
+    """Read the settings file (if any) and apply the environment on top. Sections named in
+    ``skip`` are neither read nor validated: they keep their defaults."""
     env = os.environ if env is None else env
     cfg_path = config_path(path, env)
-    data = _read_file(cfg_path)
+    data = {k: v for k, v in _read_file(cfg_path).items() if k not in skip}
     for section, values in _env_overrides(env).items():
+        if section in skip:
+            continue
         current = data.get(section)
         if current is not None and not isinstance(current, dict):
             raise ConfigError(f"config {cfg_path}: [{section}] must be a table")

@@ -120,12 +120,10 @@ class FrontEnd:
         if self._reference is not None:
             self._reference.end()
         decisions = self._drain(final=True)
-        if decisions and decisions[-1].result is not None:
-            return decisions
-        result = self.endpointer.flush()
-        last = decisions[-1] if decisions else None
-        closing = FrameDecision(self._index, b"", False, False, 0.0, result=result)
-        return [*decisions, closing] if last is None or last.result is None else decisions
+        if not decisions or decisions[-1].result is None:
+            decisions.append(FrameDecision(self._index, b"", False, False, 0.0,
+                                           result=self.endpointer.flush()))
+        return decisions
 
     def take_erle(self) -> float | None:
         """ERLE (dB) since the last call; ``None`` without cancellation or music."""
