@@ -38,7 +38,7 @@ from .vad import WebRtcVad
 @dataclass(frozen=True, slots=True)
 class FrontEndConfig:
     vad_mode: int = 2
-    min_excess: float = 0.3
+    min_excess: float = 0.4
     """Least share of voice-band energy above the expected residual echo for speech,
     averaged over the last ``smooth_frames`` frames (a voice lasts, echo spikes do not)."""
     smooth_frames: int = 3
