@@ -104,7 +104,7 @@ class EchoCanceller:
         if n != FRAME_SAMPLES or len(reference) != n:
             raise ValueError(f"echo frames are {FRAME_SAMPLES} samples of microphone and of "
                              f"reference, got {n} and {len(reference)}")
-        self._line = np.roll(self._line, -n)
+        self._line[:-n] = self._line[n:]
         self._line[-n:] = reference
         accepted = self._delay.push(mic.astype(np.float32), reference, adapt=not near_speech)
         if accepted is not None:

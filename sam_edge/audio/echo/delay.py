@@ -46,7 +46,7 @@ class DelayEstimator:
         self._window = c.window_ms * c.sample_rate // 1000
         self._every = c.every_ms * c.sample_rate // 1000
         size = self._window + self._max_lag
-        self._fft = 1 << (2 * size - 1).bit_length()
+        self._fft = 1 << (size + self._max_lag - 1).bit_length()
         self._mic = np.zeros(size, dtype=np.float32)
         self._ref = np.zeros(size, dtype=np.float32)
         self._filled = 0
@@ -60,14 +60,15 @@ class DelayEstimator:
         self._clock = 0
         self._history: deque[tuple[int, float]] = deque()
         self._span = c.drift_span_ms * c.sample_rate // 1000
+        self._slope: float | None = None
 
     def push(self, mic: np.ndarray, ref: np.ndarray, *, adapt: bool = True) -> float | None:
         """Take one block of each; returns a newly accepted delay (samples), else ``None``."""
         n = len(mic)
         self._clock += n
-        self._mic = np.roll(self._mic, -n)
+        self._mic[:-n] = self._mic[n:]
         self._mic[-n:] = mic
-        self._ref = np.roll(self._ref, -n)
+        self._ref[:-n] = self._ref[n:]
         self._ref[-n:] = ref
         self._filled = min(len(self._mic), self._filled + n)
         self._since += n
@@ -79,6 +80,7 @@ class DelayEstimator:
             return None
         self.latest = lag
         self._history.append((self._clock, lag))
+        self._slope = None
         while self._history[0][0] < self._clock - self._span:
             self._history.popleft()
         agree = self.config.agree_ms * self.config.sample_rate / 1000
@@ -93,6 +95,8 @@ class DelayEstimator:
         """Delay change per sample (``+50e-6``: the echo comes 50 ppm later every sample),
         fitted over the recent estimates; ``None`` until there are enough."""
         c = self.config
+        if self._slope is not None:
+            return self._slope
         if len(self._history) < c.min_drift_points:
             return None
         t = np.array([p[0] for p in self._history], dtype=np.float64)
@@ -101,7 +105,8 @@ class DelayEstimator:
             return None
         slope = float(np.polyfit(t - t[0], d, 1)[0])
         limit = c.max_drift_ppm * 1e-6
-        return max(-limit, min(limit, slope))
+        self._slope = max(-limit, min(limit, slope))
+        return self._slope
 
     def _estimate(self) -> float | None:
         mic = self._mic[-self._window:]

@@ -70,7 +70,9 @@ class ResidualModel:
         self._band = np.searchsorted(EDGES_HZ, freqs, side="right") - 1
         self._band[(freqs < EDGES_HZ[0]) | (freqs >= EDGES_HZ[-1])] = -1
         n = len(EDGES_HZ) - 1
-        self._bins = [np.flatnonzero(self._band == b) for b in range(n)]
+        inside = np.flatnonzero(self._band >= 0)
+        self._span = slice(int(inside[0]), int(inside[-1]) + 1)
+        self._starts = np.searchsorted(self._band[self._span], np.arange(n))
         centres = np.sqrt(np.array(EDGES_HZ[:-1]) * np.array(EDGES_HZ[1:]))
         self._voice = (centres >= VOICE_HZ[0]) & (centres <= VOICE_HZ[1])
         self._window = np.hanning(FRAME_SAMPLES).astype(np.float32)
@@ -88,7 +90,7 @@ class ResidualModel:
     def _bands(self, frame: np.ndarray) -> np.ndarray:
         spectrum = np.fft.rfft(frame * self._window, FFT_SIZE)
         power = spectrum.real ** 2 + spectrum.imag ** 2
-        return np.array([power[idx].sum() for idx in self._bins])
+        return np.add.reduceat(power[self._span], self._starts)
 
     def update(self, cancelled: np.ndarray, reference: np.ndarray | None, *,
                learn: bool) -> ResidualVerdict:
