@@ -55,6 +55,7 @@ class ReplayResult:
     erle_db: float | None
     """ERLE over the music the listen heard; ``None`` without a reference."""
     frames: int
+    """Microphone frames the front end judged before the listen ended."""
 
 
 def listen_config(endpoint: EndpointConfig, *, vad_mode: int, mic_ms: int) -> FrontEndConfig:
@@ -69,6 +70,7 @@ def replay(mic: bytes, played: Played | None, config: FrontEndConfig) -> ReplayR
     front = FrontEnd(config, reference_rate=played.sample_rate if played else None,
                      reference_channels=played.channels if played else 1)
     decisions: list[FrameDecision] = []
+    judged = 0
     try:
         for k, at in enumerate(range(0, len(mic) - FRAME_BYTES + 1, FRAME_BYTES)):
             reference = b""
@@ -76,13 +78,15 @@ def replay(mic: bytes, played: Played | None, config: FrontEndConfig) -> ReplayR
                 step = played.frame_bytes
                 reference = played.pcm[k * step:(k + 1) * step]
             decisions = front.feed(mic[at:at + FRAME_BYTES], reference)
+            judged += len(decisions)
             if decisions and decisions[-1].result is not None:
                 break
         else:
             decisions = front.finish()
+            judged += len(decisions)
         last = decisions[-1] if decisions else None
         result = last.result if last is not None and last.result is not None \
             else front.endpointer.flush()
-        return ReplayResult(result, front.take_erle(), front.endpointer.elapsed_ms // FRAME_MS)
+        return ReplayResult(result, front.take_erle(), judged)
     finally:
         front.close()
