@@ -122,16 +122,21 @@ def _drums(n: int, rate: int, beat: int, rng: np.random.Generator) -> np.ndarray
 
 
 def make_music(seconds: float, seed: int, rate: int = PLAYER_RATE) -> np.ndarray:
-    """A stereo song (``(n, 2)`` float, peak at -1 dBFS): chords, bass, drums, a sung line."""
+    """A stereo song (``(n, 2)`` float, peak at -1 dBFS): chords, bass, drums, a sung line.
+
+    The tonal parts (nothing above 4 kHz) are made at a quarter of ``rate`` and resampled;
+    the drums, which reach up high, at ``rate``.
+    """
     rng = np.random.default_rng(seed)
-    n = int(seconds * rate)
-    beat = int(rate * 60 / rng.uniform(88, 132))
+    low = rate // 4
+    n = int(seconds * low)
+    beat = int(low * 60 / rng.uniform(88, 132))
     root = int(rng.integers(-9, 3))
     progression = ((0, 4, 7), (7, 11, 14), (9, 12, 16), (5, 9, 12))
     left, right, centre = np.zeros(n), np.zeros(n), np.zeros(n)
     bar = 4 * beat
-    t = np.arange(bar) / rate
-    envelope = 0.16 * _envelope(bar, rate, 0.02, 1.6)
+    t = np.arange(bar) / low
+    envelope = 0.16 * _envelope(bar, low, 0.02, 1.6)
     pads = [[envelope * sum(np.sin(2 * np.pi * k * _note_hz(root + step - 12) * t + k) / k
                             for k in range(1, 7)) for step in chord] for chord in progression]
     for b, start in enumerate(range(0, n, bar)):
@@ -141,9 +146,9 @@ def make_music(seconds: float, seed: int, rate: int = PLAYER_RATE) -> np.ndarray
             _add(right if j % 2 == 0 else left, start, 0.5 * pad)
         f_bass = _note_hz(root + chord[0] - 24)
         for q in range(4):
-            tb = np.arange(beat) / rate
+            tb = np.arange(beat) / low
             bass = np.sin(2 * np.pi * f_bass * tb) + 0.3 * np.sin(4 * np.pi * f_bass * tb)
-            _add(centre, start + q * beat, 0.35 * bass * _envelope(beat, rate, 0.005, 0.25))
+            _add(centre, start + q * beat, 0.35 * bass * _envelope(beat, low, 0.005, 0.25))
         for q in range(0, 4, 1 if rng.random() < 0.6 else 2):
             if rng.random() < 0.2:
                 continue  # a rest in the vocal line
@@ -151,9 +156,10 @@ def make_music(seconds: float, seed: int, rate: int = PLAYER_RATE) -> np.ndarray
             f0 = _note_hz(root + chord[int(rng.integers(3))] + 12 * int(rng.integers(-1, 1)))
             while f0 < 170:
                 f0 *= 2
-            _add(centre, start + q * beat, 0.45 * _sung_note(f0, length, rate, rng))
-    centre += _drums(n, rate, beat, rng)
-    stereo = np.stack([left + centre, right + centre], axis=1)
+            _add(centre, start + q * beat, 0.45 * _sung_note(f0, length, low, rng))
+    tonal = soxr.resample(np.stack([left + centre, right + centre], axis=1), low, rate)
+    drums = _drums(len(tonal), rate, beat * 4, rng)
+    stereo = tonal + drums[:, None]
     return stereo * (10 ** (-1 / 20) / np.max(np.abs(stereo)))
 
 

@@ -47,6 +47,9 @@ class FrontEndConfig:
     max_double_talk_ms: int = 6000
     """Learning resumes after this long of continuous double talk: a canceller frozen by
     a mistaken decision must not stay frozen."""
+    settle_ms: int = 1500
+    """Over music, speech counts only once the canceller has heard this much of it: a filter
+    from cold leaves echo that the residual model has not learned yet."""
     max_wait_ms: int = 90
     """Longest a microphone frame waits for its reference (the look-ahead, under 100 ms)."""
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
@@ -97,6 +100,8 @@ class FrontEnd:
         self._near_run = 0
         self._max_near = c.max_double_talk_ms // FRAME_MS
         self._index = 0
+        self._music_frames = 0
+        self._settle = c.settle_ms // FRAME_MS
         self._excess: deque[float] = deque(maxlen=max(1, c.smooth_frames))
 
     @property
@@ -164,7 +169,9 @@ class FrontEnd:
         verdict = self._residual.update(cancelled, aligned, learn=not near)
         audio = cancelled.astype("<i2").tobytes()
         vad = self._vad.is_speech(audio)
-        warm = self._residual.warm or aligned is None or not aligned.any()
+        music = aligned is not None and bool(aligned.any())
+        self._music_frames += music
+        warm = not music or (self._residual.warm and self._music_frames >= self._settle)
         self._excess.append(verdict.excess)
         excess = sum(self._excess) / len(self._excess)
         speech = vad and warm and excess >= self.config.min_excess
