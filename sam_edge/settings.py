@@ -128,6 +128,10 @@ class AudioSettings(_Section):
     """ALSA device for replies (``aplay -D``); empty = ``default``."""
     voice_volume: int = Field(100, ge=0, le=100)
     """Loudness of spoken replies and earcons, apart from the music volume."""
+    echo_cancel: Literal["auto", "on", "off"] = "auto"
+    """Remove SAM's own playback from the microphone signal: ``on`` = SAM's canceller,
+    ``off`` = none, ``auto`` = SAM's canceller unless PipeWire's echo-cancel module is
+    running (then the microphone is already cancelled; see docs/echo.md)."""
     simulated_input: str = ""
     """A WAV file that stands in for the microphone when there is none (the simulated mode);
     empty = the bundled demo request. A ``.txt`` next to it holds its transcript for the
