@@ -17,8 +17,8 @@ Per 30 ms frame and per band (roughly third-octave, 150 Hz-7.5 kHz):
 - Expected residual = leakage x held reference + the noise floor (minimum tracking).
 
 :meth:`ResidualModel.update` returns the share of voice-band energy above ``margin_db`` of the
-expected residual, and a gain for each band that takes the expected residual out while
-keeping at least ``floor_db`` of the signal, so a voice under music is never erased.
+expected residual. The audio itself is left as the canceller made it: suppressing the residual
+would take the voice with it where the two overlap.
 """
 
 from __future__ import annotations
@@ -45,8 +45,6 @@ class ResidualConfig:
     down_db: float = 0.25
     """Leakage steps: up fast on a frame above it, down slowly below it (a high quantile)."""
     margin_db: float = 1.0
-    floor_db: float = -12.0
-    """Least gain the suppressor applies to a band."""
     warmup_frames: int = 20
     """Frames of music a leakage class learns from before it takes quantile steps: until
     then it holds the largest leakage seen, so a cold start expects too much echo, never
@@ -80,12 +78,10 @@ class ResidualModel:
         self._up = 10 ** (c.up_db / 10)
         self._down = 10 ** (-c.down_db / 10)
         self._margin = 10 ** (c.margin_db / 10)
-        self._floor = 10 ** (c.floor_db / 20)
         self._held = np.zeros(n)
         self._leak = np.full((len(LEVELS_DBFS) + 1, n), np.nan)
         self._seen = np.zeros(len(LEVELS_DBFS) + 1, dtype=int)
         self._noise = np.full(n, np.nan)
-        self.gains = np.ones(n)
 
     def _bands(self, frame: np.ndarray) -> np.ndarray:
         spectrum = np.fft.rfft(frame * self._window, FFT_SIZE)
@@ -115,7 +111,6 @@ class ResidualModel:
         threshold = self._margin * expected
         above = np.maximum(0.0, out - threshold)
         voice_energy = float(out[self._voice].sum()) + 1e-9
-        self.gains = np.maximum(self._floor, np.sqrt(np.maximum(0.0, 1 - expected / (out + 1e-9))))
         return ResidualVerdict(float(above[self._voice].sum()) / voice_energy,
                                float(expected[self._voice].sum()), voice_energy)
 
