@@ -101,6 +101,7 @@ class FrontEnd:
         self._max_near = c.max_double_talk_ms // FRAME_MS
         self._index = 0
         self._music_frames = 0
+        self._late = 0
         self._settle = c.settle_ms // FRAME_MS
         self._excess: deque[float] = deque(maxlen=max(1, c.smooth_frames))
 
@@ -143,12 +144,18 @@ class FrontEnd:
         while self._queue:
             ref = None
             if self._reference is not None:
+                if self._late:
+                    self._late -= self._reference.skip(self._late)
                 ready = self._reference.available >= FRAME_SAMPLES
                 if not (ready or final or self._reference.ended
                         or len(self._queue) > self._max_wait):
                     break
-                ref = (self._reference.read(FRAME_SAMPLES) if ready or self._reference.ended
-                       else np.zeros(FRAME_SAMPLES, dtype=np.float32))
+                if ready or self._reference.ended:
+                    ref = self._reference.read(FRAME_SAMPLES)
+                else:
+                    # Judged without its reference: when that arrives, it is too late to use.
+                    ref = np.zeros(FRAME_SAMPLES, dtype=np.float32)
+                    self._late += FRAME_SAMPLES
             decision = self._judge(self._queue.popleft(), ref)
             out.append(decision)
             if decision.result is not None:

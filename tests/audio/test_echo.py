@@ -98,3 +98,17 @@ def test_without_a_reference_the_front_end_runs_without_cancelling() -> None:
     assert closing[-1].result is not None and closing[-1].result.kind == "timeout"
     assert front.take_erle() is None
     assert FRAME_SAMPLES == 480
+
+
+def test_a_reference_that_comes_too_late_is_dropped_so_the_next_frames_stay_aligned() -> None:
+    front = FrontEnd(reference_rate=16_000, reference_channels=1)
+    silence = b"\0" * FRAME_BYTES
+    judged = []
+    for _ in range(5):  # the player stalls: microphone frames only
+        judged += front.feed(silence)
+    assert len(judged) >= 2  # no frame waits for more than 90 ms
+    late = len(judged) + len(front._queue)
+    marker = (np.full(FRAME_SAMPLES, 1000, dtype="<i2")).tobytes()
+    judged += front.feed(silence, silence * late + marker)
+    assert front._late == 0
+    front.close()

@@ -68,11 +68,21 @@ class ReferenceStream:
     def ended(self) -> bool:
         return self._ended
 
-    def read(self, n: int) -> np.ndarray:
-        """The next ``n`` samples; after :meth:`end`, silence stands in for what is missing."""
+    def skip(self, n: int) -> int:
+        """Drop up to ``n`` samples that arrived too late to be used; returns how many."""
+        self._gather()
+        dropped = min(n, len(self._buffer))
+        self._buffer = self._buffer[dropped:]
+        return dropped
+
+    def _gather(self) -> None:
         if self._chunks:
             self._buffer = np.concatenate([self._buffer, *self._chunks])
             self._chunks = []
+
+    def read(self, n: int) -> np.ndarray:
+        """The next ``n`` samples; after :meth:`end`, silence stands in for what is missing."""
+        self._gather()
         if len(self._buffer) < n:
             if not self._ended:
                 raise ValueError(f"only {len(self._buffer)} reference samples are ready, "
