@@ -57,8 +57,9 @@ fi
 say() { printf '==> %s\n' "$*" >&2; }
 
 # mpv plays the local music folder; ffmpeg decodes uploads; espeak-ng speaks offline; aplay
-# (alsa-utils) plays replies; sox makes test speech.
-APT_PACKAGES=(mpv ffmpeg sox espeak-ng alsa-utils ca-certificates)
+# (alsa-utils) plays replies; sox makes test speech; libspeexdsp1 cancels the device's own
+# music in the microphone signal.
+APT_PACKAGES=(mpv ffmpeg sox espeak-ng alsa-utils ca-certificates libspeexdsp1)
 
 # In --system mode the service user runs the venv's interpreter: take the system's, never one
 # under a person's home (pyenv and the like).

@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     listen = sub.add_parser("listen", help="run one voice turn on a WAV file; prints JSON")
     listen.add_argument("--wav", required=True, metavar="FILE",
                         help="the recording (any format ffmpeg reads)")
+    listen.add_argument("--reference", metavar="PLAYED",
+                        help="what the device played during the recording, from the same "
+                        "instant (any rate, mono or stereo): its echo is cancelled")
 
     say = sub.add_parser("say", help="speak a sentence")
     say.add_argument("text", nargs="+")
@@ -104,7 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        settings = load_settings(args.config)
+        # A recording is judged without the service: its [http] settings do not matter.
+        skip = ("http",) if args.command == "listen" else ()
+        settings = load_settings(args.config, skip=skip)
     except ConfigError as exc:
         err(exc.message)
         return 2

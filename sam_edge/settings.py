@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -145,6 +145,10 @@ class AudioSettings(_Section):
     """ALSA device for replies (``aplay -D``); empty = ``default``."""
     voice_volume: int = Field(100, ge=0, le=100)
     """Loudness of spoken replies and earcons, apart from the music volume."""
+    echo_cancel: Literal["auto", "on", "off"] = "auto"
+    """Remove SAM's own playback from the microphone signal: ``on`` = SAM's canceller,
+    ``off`` = none, ``auto`` = SAM's canceller unless PipeWire's echo-cancel module is
+    running (then the microphone is already cancelled; see docs/echo.md)."""
     simulated_input: str = ""
     """A WAV file that stands in for the microphone when there is none (the simulated mode);
     empty = the bundled demo request. A ``.txt`` next to it holds its transcript for the
@@ -388,13 +392,17 @@ def _describe(exc: ValidationError, path: Path) -> str:
 
 
 def load_settings(
-    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None,
+    *, skip: Collection[str] = (),
 ) -> Settings:
-    """Read the settings file (if any) and apply the environment on top."""
+    """Read the settings file (if any) and apply the environment on top. Sections named in
+    ``skip`` are neither read nor validated: they keep their defaults."""
     env = os.environ if env is None else env
     cfg_path = config_path(path, env)
-    data = _read_file(cfg_path)
+    data = {k: v for k, v in _read_file(cfg_path).items() if k not in skip}
     for section, values in _env_overrides(env).items():
+        if section in skip:
+            continue
         current = data.get(section)
         if current is not None and not isinstance(current, dict):
             raise ConfigError(f"config {cfg_path}: [{section}] must be a table")

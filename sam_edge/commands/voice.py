@@ -7,51 +7,103 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..settings import Settings
 from ._common import err, setup_logging
 
+if TYPE_CHECKING:
+    from ..app.runtime import Runtime
+    from ..audio.format import Clip
+    from ..listen.endpoint import EndpointConfig
+    from ..pipeline.turn import VoiceResult
+    from ..speech.stt import SpeechToText
 
-async def _listen(settings: Settings, wav: Path) -> int:
+
+async def run_turn(runtime: Runtime, clip: Clip, stt: SpeechToText | None) -> VoiceResult:
+    """Everything after the front end: speech-to-text, understanding, action, reply."""
+    from ..pipeline.turn import Source
+
+    return await runtime.runner.voice(clip, source=Source.VOICE, stt=stt)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        err(f"cannot read {path}: {exc.strerror}")
+        return None
+
+
+async def _listen(settings: Settings, wav: Path, reference: Path | None) -> int:
     from ..app.runtime import build_runtime
     from ..audio.errors import AudioError
+    from ..audio.format import Clip
     from ..audio.sources import decode_upload
+    from ..listen.replay import listen_config, read_played, replay
     from ..pipeline.runner import SttMissing
-    from ..pipeline.turn import Source
     from ..speech.simulated import KnownTranscript
 
-    try:
-        data = wav.read_bytes()
-    except OSError as exc:
-        err(f"cannot read {wav}: {exc.strerror}")
+    limit = settings.voice.max_upload_seconds
+    data = _read(wav)
+    played_data = _read(reference) if reference is not None else b""
+    if data is None or played_data is None:
         return 1
     try:
-        clip = await asyncio.to_thread(decode_upload, data,
-                                       max_seconds=settings.voice.max_upload_seconds)
+        clip = await asyncio.to_thread(decode_upload, data, max_seconds=limit)
     except AudioError as exc:
         err(f"{wav}: {exc.message}")
         return 1
+    played = None
+    if reference is not None:
+        try:
+            played = await asyncio.to_thread(read_played, played_data, max_seconds=limit)
+        except AudioError as exc:
+            err(f"{reference}: {exc.message}")
+            return 1
+    config = listen_config(endpoint_config(settings), vad_mode=settings.listen.vad_mode,
+                           mic_ms=int(clip.duration_s * 1000))
+    heard = await asyncio.to_thread(replay, clip.pcm, played, config)
+    speech = heard.result.kind == "speech"
     runtime = await build_runtime(settings)
     try:
         stt = None
-        if runtime.runner.stt is None:
+        if runtime.runner.stt is None and speech:
             stt = KnownTranscript.for_wav(wav)
             if stt is not None:
                 err(f"no SAM_GROQ_API_KEY: using the transcript in {wav.with_suffix('.txt')}")
         try:
-            result = await runtime.runner.voice(clip, source=Source.VOICE, stt=stt)
+            result = await run_turn(runtime, Clip(heard.result.audio if speech else b""), stt)
         except SttMissing as exc:
             err(exc.message)
             return 1
-        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        body = result.to_dict()
+        body["speech_start_ms"] = heard.result.speech_start_ms if speech else None
+        body["speech_end_ms"] = heard.result.speech_end_ms if speech else None
+        if not speech:
+            body["status"] = "no_speech"
+        body["echo_cancel"] = (None if played is None
+                               else {"erle_db": heard.erle_db if heard.erle_db is not None
+                                     else 0.0})
+        print(json.dumps(body, ensure_ascii=False))
         return 0
     finally:
         await runtime.aclose()
 
 
+def endpoint_config(settings: Settings) -> EndpointConfig:
+    from ..listen.endpoint import EndpointConfig
+
+    s = settings.listen
+    return EndpointConfig(pre_roll_ms=s.pre_roll_ms, trailing_silence_ms=s.trailing_silence_ms,
+                          no_speech_timeout_ms=s.no_speech_timeout_ms,
+                          max_utterance_ms=s.max_utterance_ms, min_speech_ms=s.min_voiced_ms)
+
+
 def cmd_listen(settings: Settings, args: argparse.Namespace) -> int:
     setup_logging("WARNING" if settings.log.level != "DEBUG" else "DEBUG")
-    return asyncio.run(_listen(settings, Path(args.wav)))
+    reference = Path(args.reference) if args.reference else None
+    return asyncio.run(_listen(settings, Path(args.wav), reference))
 
 
 async def _say(settings: Settings, text: str, out: Path | None) -> int:

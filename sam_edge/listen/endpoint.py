@@ -12,6 +12,11 @@ feed synthetic sequences and never sleep.
   run of ``resume_ms`` cancels it, while shorter blips (a click, a breath) neither count as
   silence nor cancel it. ``trailing_silence_ms`` of silence ends the utterance; so does
   reaching ``max_utterance_ms`` (pre-roll included).
+- **Provisional end.** After ``provisional_silence_ms`` of trailing silence the endpointer
+  offers :attr:`Endpointer.provisional` (the utterance so far, reason ``provisional``) so
+  speech-to-text can start early; :attr:`Endpointer.provisional_now` marks that frame. The
+  offer is committed by the final ``silence`` result when the silence holds, and withdrawn
+  (:attr:`Endpointer.withdrawn_now`) when speech resumes: a pause mid-sentence never ends it.
 - An utterance with less than ``min_speech_ms`` of voiced frames is not speech: when it ends by
   silence the endpointer goes back to waiting (the no-speech timer keeps running); when it hits
   the length cap or :meth:`Endpointer.flush` it becomes a ``timeout``. So a ``speech`` result
@@ -30,7 +35,7 @@ from typing import Literal
 from ..audio.format import FRAME_MS
 
 EndpointKind = Literal["speech", "timeout"]
-EndpointReason = Literal["silence", "max_length", "no_speech", "flush"]
+EndpointReason = Literal["silence", "max_length", "no_speech", "flush", "provisional"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,8 @@ class EndpointConfig:
     start_ratio: float = 0.8
     """Share of voiced frames in the start window that means speech has started."""
     trailing_silence_ms: int = 600
+    provisional_silence_ms: int = 250
+    """Trailing silence after which a provisional end is offered (``0``: never)."""
     resume_ms: int = 90
     """A voiced run this long cancels the trailing silence counted so far."""
     no_speech_timeout_ms: int = 8000
@@ -59,6 +66,9 @@ class EndpointConfig:
                      "no_speech_timeout_ms", "max_utterance_ms"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if not 0 <= self.provisional_silence_ms <= self.trailing_silence_ms:
+            raise ValueError(f"provisional_silence_ms must be 0-{self.trailing_silence_ms}, "
+                             f"got {self.provisional_silence_ms}")
         if self.min_speech_ms < 0:
             raise ValueError(f"min_speech_ms must not be negative, got {self.min_speech_ms}")
         if self.pre_roll_ms < self.start_window_ms:
@@ -90,6 +100,11 @@ class EndpointResult:
     """Length of ``audio`` for speech; time listened since the start for a timeout."""
     start_ms: int = 0
     """Offset of the first byte of ``audio`` from the start of listening (the last reset)."""
+    speech_start_ms: int | None = None
+    """Start of the first voiced frame of the utterance (pre-roll excluded), from the start
+    of listening; ``None`` for a timeout."""
+    speech_end_ms: int | None = None
+    """End of the last voiced frame (trailing silence excluded)."""
 
 
 class Endpointer:
@@ -102,6 +117,8 @@ class Endpointer:
         self._window_frames = c.frames(c.start_window_ms)
         self._start_voiced = max(1, math.ceil(c.start_ratio * self._window_frames - 1e-9))
         self._silence_frames = c.frames(c.trailing_silence_ms)
+        self._provisional_frames = (c.frames(c.provisional_silence_ms)
+                                    if c.provisional_silence_ms else 0)
         self._resume_frames = c.frames(c.resume_ms)
         self._timeout_frames = c.frames(c.no_speech_timeout_ms)
         self._max_frames = c.frames(c.max_utterance_ms)
@@ -110,6 +127,7 @@ class Endpointer:
         self._window: deque[bool] = deque(maxlen=self._window_frames)
         self._utterance: list[bytes] = []
         self._flags: list[bool] = []
+        self._provisional_now = self._withdrawn_now = False
         self.reset()
 
     def reset(self) -> None:
@@ -129,6 +147,10 @@ class Endpointer:
         self._voiced = 0
         self._silence = 0
         self._run = 0
+        self._first_voiced = 0
+        self.provisional: EndpointResult | None = None
+        """The end offered after ``provisional_silence_ms`` of silence, until it is committed
+        or withdrawn."""
 
     @property
     def started(self) -> bool:
@@ -139,6 +161,16 @@ class Endpointer:
     def started_now(self) -> bool:
         """True only right after the :meth:`feed` call that detected the start of speech."""
         return self._started_now
+
+    @property
+    def provisional_now(self) -> bool:
+        """True only right after the :meth:`feed` call that offered a provisional end."""
+        return self._provisional_now
+
+    @property
+    def withdrawn_now(self) -> bool:
+        """True only right after the :meth:`feed` call where speech resumed after an offer."""
+        return self._withdrawn_now
 
     @property
     def start_ms(self) -> int | None:
@@ -152,7 +184,7 @@ class Endpointer:
     def feed(self, frame: bytes, is_speech: bool) -> EndpointResult | None:
         """Take one frame and the VAD's verdict on it; a result means this listen is over."""
         self._elapsed += 1
-        self._started_now = False
+        self._started_now = self._provisional_now = self._withdrawn_now = False
         if is_speech:
             self._seen_voiced += 1
         if not self._started:
@@ -173,6 +205,8 @@ class Endpointer:
             self._utterance = [f for f, _ in self._ring]
             self._flags = [v for _, v in self._ring]
             self._start_frame = self._elapsed - len(self._utterance)
+            window_start = len(self._utterance) - len(self._window)
+            self._first_voiced = window_start + list(self._window).index(True)
             self._voiced = sum(self._flags)
             self._run = self._trailing_run()
             self._ring.clear()
@@ -198,9 +232,16 @@ class Endpointer:
             self._run += 1
             if self._run >= self._resume_frames:
                 self._silence = 0
+                if self.provisional is not None:
+                    self.provisional = None
+                    self._withdrawn_now = True
         else:
             self._run = 0
             self._silence += 1
+            if (self._silence == self._provisional_frames and self.provisional is None
+                    and self._voiced >= self._min_voiced_frames):
+                self.provisional = self._speech_result("provisional")
+                self._provisional_now = True
             if self._silence >= self._silence_frames:
                 if self._voiced >= self._min_voiced_frames:
                     return self._finish_speech("silence")
@@ -222,16 +263,22 @@ class Endpointer:
         self._ring.extend(tail)
         return self._finish_timeout() if self._elapsed >= self._timeout_frames else None
 
-    def _finish_speech(self, reason: EndpointReason) -> EndpointResult:
+    def _speech_result(self, reason: EndpointReason) -> EndpointResult:
         ms = self.config.frame_ms
-        result = EndpointResult(
+        last = max(i for i, voiced in enumerate(self._flags) if voiced)
+        return EndpointResult(
             kind="speech",
             audio=b"".join(self._utterance),
             reason=reason,
             voiced_ms=self._voiced * ms,
             duration_ms=len(self._utterance) * ms,
             start_ms=self._start_frame * ms,
+            speech_start_ms=(self._start_frame + self._first_voiced) * ms,
+            speech_end_ms=(self._start_frame + last + 1) * ms,
         )
+
+    def _finish_speech(self, reason: EndpointReason) -> EndpointResult:
+        result = self._speech_result(reason)
         self.reset()
         return result
 

@@ -1,0 +1,1 @@
+"""Acoustic echo cancellation: the device's own playback removed from the microphone signal."""

@@ -1,0 +1,192 @@
+"""The live front end: microphone and echo reference in, cancelled audio and decisions out.
+
+Fed the microphone's 30 ms frames and the PCM played over the same time, in step, it decides
+each frame from the past and a little look-ahead: the reference resampler hands its output over
+about one frame late, so a microphone frame waits for its reference, never more than
+``max_wait_ms`` (then the missing reference counts as silence, as it would live).
+
+For each frame:
+
+1. the echo canceller (when there is a reference) removes the music;
+2. the residual-echo model measures how much of the cancelled frame's voice-band energy the
+   reference does not explain;
+3. the frame is speech only when webrtcvad hears a voice in the cancelled frame *and* that
+   unexplained share reaches ``min_excess`` (sung vocals in the music are explained by the
+   reference, so they never open a turn);
+4. the endpointer (:mod:`sam_edge.listen.endpoint`) turns those decisions into an utterance,
+   with its provisional end for speculative speech-to-text.
+
+Without a reference the same steps run with nothing to cancel, so the two can be compared.
+Wake word, VAD, endpointing and speech-to-text all get :attr:`FrameDecision.audio`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..audio.echo.canceller import EchoCanceller, EchoConfig
+from ..audio.echo.reference import ReferenceStream
+from ..audio.echo.residual import ResidualConfig, ResidualModel
+from ..audio.format import FRAME_BYTES, FRAME_MS, FRAME_SAMPLES
+from .endpoint import EndpointConfig, Endpointer, EndpointResult
+from .vad import WebRtcVad
+
+
+@dataclass(frozen=True, slots=True)
+class FrontEndConfig:
+    vad_mode: int = 2
+    min_excess: float = 0.4
+    """Least share of voice-band energy above the expected residual echo for speech,
+    averaged over the last ``smooth_frames`` frames (a voice lasts, echo spikes do not)."""
+    smooth_frames: int = 3
+    hangover_ms: int = 300
+    """Near-end speech is assumed this long after the last speech frame (double talk)."""
+    max_double_talk_ms: int = 6000
+    """Learning resumes after this long of continuous double talk: a canceller frozen by
+    a mistaken decision must not stay frozen."""
+    settle_ms: int = 1500
+    """Over music, speech counts only once the canceller has heard this much of it: a filter
+    from cold leaves echo that the residual model has not learned yet."""
+    max_wait_ms: int = 90
+    """Longest a microphone frame waits for its reference (the look-ahead, under 100 ms)."""
+    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
+    echo: EchoConfig = field(default_factory=EchoConfig)
+    residual: ResidualConfig = field(default_factory=ResidualConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameDecision:
+    """What the front end made of one microphone frame."""
+
+    index: int
+    audio: bytes
+    """The cancelled frame (16 kHz mono 16-bit), what everything after the front end hears."""
+    is_speech: bool
+    vad: bool
+    excess: float
+    result: EndpointResult | None = None
+    """Set on the frame that ends an utterance (or the listen)."""
+    provisional: EndpointResult | None = None
+    """Set on the frame where a provisional end is offered (start speculative speech-to-text)."""
+    withdrawn: bool = False
+    """Set on the frame where speech resumed after an offer (drop the speculative result)."""
+
+    @property
+    def start_ms(self) -> int:
+        return self.index * FRAME_MS
+
+
+class FrontEnd:
+    """One listen's front end. ``reference_rate``/``reference_channels`` describe the PCM
+    passed to :meth:`feed` as ``reference``; leave them out to run without cancellation."""
+
+    def __init__(self, config: FrontEndConfig | None = None, *,
+                 reference_rate: int | None = None, reference_channels: int = 2) -> None:
+        self.config = c = config or FrontEndConfig()
+        self.endpointer = Endpointer(c.endpoint)
+        self._vad = WebRtcVad(c.vad_mode)
+        self._residual = ResidualModel(c.residual)
+        self._reference = (ReferenceStream(reference_rate, reference_channels)
+                           if reference_rate is not None else None)
+        self._echo = EchoCanceller(c.echo) if self._reference is not None else None
+        self._pending = b""
+        self._queue: deque[bytes] = deque()
+        self._max_wait = max(0, c.max_wait_ms // FRAME_MS)
+        self._hangover_frames = max(1, c.hangover_ms // FRAME_MS)
+        self._hangover = 0
+        self._near_run = 0
+        self._max_near = c.max_double_talk_ms // FRAME_MS
+        self._index = 0
+        self._music_frames = 0
+        self._late = 0
+        self._settle = c.settle_ms // FRAME_MS
+        self._excess: deque[float] = deque(maxlen=max(1, c.smooth_frames))
+
+    @property
+    def cancelling(self) -> bool:
+        return self._echo is not None
+
+    def feed(self, mic: bytes, reference: bytes = b"") -> list[FrameDecision]:
+        """Microphone PCM and the reference played over the same span; the decisions for every
+        frame that could be judged (possibly none yet, possibly several)."""
+        if self._reference is not None and reference:
+            self._reference.write(reference)
+        data = self._pending + mic
+        whole = len(data) - len(data) % FRAME_BYTES
+        self._pending = data[whole:]
+        for i in range(0, whole, FRAME_BYTES):
+            self._queue.append(data[i:i + FRAME_BYTES])
+        return self._drain(final=False)
+
+    def finish(self) -> list[FrameDecision]:
+        """End of the recording: judge what waits, then let the endpointer conclude."""
+        if self._reference is not None:
+            self._reference.end()
+        decisions = self._drain(final=True)
+        if not decisions or decisions[-1].result is None:
+            decisions.append(FrameDecision(self._index, b"", False, False, 0.0,
+                                           result=self.endpointer.flush()))
+        return decisions
+
+    def take_erle(self) -> float | None:
+        """ERLE (dB) since the last call; ``None`` without cancellation or music."""
+        return self._echo.take_erle() if self._echo is not None else None
+
+    def close(self) -> None:
+        if self._echo is not None:
+            self._echo.close()
+
+    def _drain(self, *, final: bool) -> list[FrameDecision]:
+        out: list[FrameDecision] = []
+        while self._queue:
+            ref = None
+            if self._reference is not None:
+                if self._late:
+                    self._late -= self._reference.skip(self._late)
+                ready = self._reference.available >= FRAME_SAMPLES
+                if not (ready or final or self._reference.ended
+                        or len(self._queue) > self._max_wait):
+                    break
+                if ready or self._reference.ended:
+                    ref = self._reference.read(FRAME_SAMPLES)
+                else:
+                    # Judged without its reference: when that arrives, it is too late to use.
+                    ref = np.zeros(FRAME_SAMPLES, dtype=np.float32)
+                    self._late += FRAME_SAMPLES
+            decision = self._judge(self._queue.popleft(), ref)
+            out.append(decision)
+            if decision.result is not None:
+                break
+        return out
+
+    def _judge(self, frame: bytes, reference: np.ndarray | None) -> FrameDecision:
+        mic = np.frombuffer(frame, dtype="<i2")
+        near = self._hangover > 0
+        self._near_run = self._near_run + 1 if near else 0
+        if self._near_run > self._max_near:
+            near = False
+        if self._echo is not None and reference is not None:
+            echo = self._echo.process(mic, reference, near_speech=near)
+            cancelled, aligned = echo.cancelled, echo.reference
+        else:
+            cancelled, aligned = mic, None
+        verdict = self._residual.update(cancelled, aligned, learn=not near)
+        audio = cancelled.astype("<i2").tobytes()
+        vad = self._vad.is_speech(audio)
+        music = aligned is not None and bool(aligned.any())
+        self._music_frames += music
+        warm = not music or (self._residual.warm and self._music_frames >= self._settle)
+        self._excess.append(verdict.excess)
+        excess = sum(self._excess) / len(self._excess)
+        speech = vad and warm and excess >= self.config.min_excess
+        self._hangover = self._hangover_frames if speech else max(0, self._hangover - 1)
+        ep = self.endpointer
+        result = ep.feed(audio, speech)
+        decision = FrameDecision(self._index, audio, speech, vad, excess, result,
+                                 ep.provisional if ep.provisional_now else None,
+                                 ep.withdrawn_now)
+        self._index += 1
+        return decision
