@@ -2,7 +2,8 @@
 
 A run reads the liked tracks (skipped when their count and newest ``added_at`` are what the last
 good run saw), then the playlists page by page (items read only for playlists whose snapshot
-changed; a playlist the platform will not show is counted as skipped), then drops what is gone.
+changed; a playlist the platform will not show is counted as skipped), then drops what is gone;
+how the pages are read, several at once, is :mod:`.phases`.
 Every page and every playlist is committed with the run's cursor, so a run that crashed or
 failed is resumed by the next one. One run at a time per data directory, across processes
 (:class:`~.lock.SyncLock`); a second one gets :class:`~.lock.SyncBusy`.
@@ -26,7 +27,8 @@ from ..clock import Clock, SystemClock
 from ..db.models import SyncRun
 from ..errors import NeedsPairing, PlatformError, SamError
 from .lock import SyncLock
-from .source import LibraryItem, LibrarySource, PlaylistInfo, PlaylistUnavailable
+from .phases import Phases, Report
+from .source import LibrarySource
 from .store import LIBRARY_STAMP, LibraryStore
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,7 @@ class LibrarySyncService:
         self._platforms = dict(platforms)
         self._clock = clock or SystemClock()
         self._store = LibraryStore(sessions)
+        self._phases = Phases(self._store, self._clock, self._checkpoint)
         self._data_dir = data_dir
         self._listeners = list(listeners)
         self._stop = threading.Event()
@@ -232,57 +235,12 @@ class LibrarySyncService:
                     cursor={"phase": "playlists", "next": None})
                 report(SyncProgress(source.name, "liked", summary.total, summary.total))
                 return
-            await self._store.restart_liked(source.name, run.id, summary.total,
-                                            summary.newest_added_at)
-        done = 0
-        while True:
-            self._checkpoint()
-            page = await source.liked_page(cursor)
-            await self._store.save_liked_page(source.name, run.id, page.items,
-                                              self._clock.now(), page.next)
-            done += len(page.items)
-            report(SyncProgress(source.name, "liked", done, page.total or summary.total))
-            if page.next is None:
-                return
-            cursor = page.next
+        await self._phases.liked(source, run, summary, cursor, self._reporter(source, report))
 
     async def _playlists(self, source: LibrarySource, run: SyncRun, report: ProgressFn) -> None:
         cursor = run.cursor.get("next") if run.cursor.get("phase") == "playlists" else None
-        done = 0
-        while True:
-            page = await source.playlists_page(cursor)
-            for info in page.items:
-                self._checkpoint()
-                await self._playlist(source, run, info)
-                done += 1
-                report(SyncProgress(source.name, "playlists", done, page.total))
-            nxt = {"phase": "playlists", "next": page.next} if page.next else {"phase": "done"}
-            await self._store.set_run(run.id, cursor=nxt)
-            if page.next is None:
-                return
-            cursor = page.next
-
-    async def _playlist(self, source: LibrarySource, run: SyncRun, info: PlaylistInfo) -> None:
-        now = self._clock.now()
-        stored = await self._store.playlist(source.name, info.uri)
-        if stored is not None and info.snapshot_id and stored.snapshot_id == info.snapshot_id:
-            await self._store.playlist_unchanged(source.name, run.id, info, now)
-            return
-        try:
-            items = await self._items(source, info)
-        except PlaylistUnavailable as exc:
-            log.info("%s: playlist %r skipped (%s)", source.name, info.name, exc.reason)
-            await self._store.save_playlist(source.name, run.id, info, None, now, exc.reason)
-            return
-        await self._store.save_playlist(source.name, run.id, info, items, self._clock.now())
+        await self._phases.playlists(source, run, cursor, self._reporter(source, report))
 
     @staticmethod
-    async def _items(source: LibrarySource, info: PlaylistInfo) -> list[LibraryItem]:
-        items: list[LibraryItem] = []
-        cursor: str | None = None
-        while True:
-            page = await source.playlist_items_page(info, cursor)
-            items.extend(page.items)
-            if page.next is None:
-                return items
-            cursor = page.next
+    def _reporter(source: LibrarySource, report: ProgressFn) -> Report:
+        return lambda phase, done, total: report(SyncProgress(source.name, phase, done, total))
