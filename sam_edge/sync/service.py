@@ -15,10 +15,11 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -26,15 +27,20 @@ from ..actions.platform_choice import label
 from ..clock import Clock, SystemClock
 from ..db.models import SyncRun
 from ..errors import NeedsPairing, PlatformError, SamError
-from .lock import SyncLock
+from .lock import SyncBusy, SyncLock
 from .phases import Phases, Report
 from .source import LibrarySource
 from .store import LIBRARY_STAMP, LibraryStore
 
 log = logging.getLogger(__name__)
 
+SYNC_LOCK = "library-sync"
 RESUME_WITHIN_S = 24 * 3600.0
 """An unfinished run older than this starts over instead of resuming."""
+
+
+class SharedLock(Protocol):
+    def hold(self, name: str) -> AbstractAsyncContextManager[None]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +96,10 @@ class SyncInterrupted(SamError):
 class LibrarySyncService:
     def __init__(self, sessions: async_sessionmaker[Any], platforms: Mapping[str, LibrarySource],
                  clock: Clock | None = None, *, data_dir: Path,
-                 listeners: Sequence[Callable[[], None]] = ()) -> None:
+                 listeners: Sequence[Callable[[], None]] = (),
+                 shared_lock: SharedLock | None = None) -> None:
+        """``shared_lock``: the household's (one sync per household), else this device's
+        flock."""
         self._platforms = dict(platforms)
         self._clock = clock or SystemClock()
         self._store = LibraryStore(sessions)
@@ -98,6 +107,7 @@ class LibrarySyncService:
         self._data_dir = data_dir
         self._listeners = list(listeners)
         self._stop = threading.Event()
+        self._shared_lock = shared_lock
 
     @property
     def store(self) -> LibraryStore:
@@ -138,7 +148,7 @@ class LibrarySyncService:
         names = await self._targets(platform)
         if not names:
             return []
-        with SyncLock(self._data_dir):
+        async with self._exclusive():
             summaries: list[SyncSummary] = []
             try:
                 for name in names:
@@ -148,6 +158,21 @@ class LibrarySyncService:
             finally:
                 self._notify()
             return summaries
+
+    @asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[None]:
+        """The flock of this data directory; in a household, the household's lock instead."""
+        if self._shared_lock is None:
+            with SyncLock(self._data_dir):
+                yield
+            return
+        async with AsyncExitStack() as stack:
+            try:
+                await stack.enter_async_context(self._shared_lock.hold(SYNC_LOCK))
+            except SamError as exc:
+                raise SyncBusy("a library sync is already running on another device of the "
+                               "household") from exc
+            yield
 
     async def _targets(self, platform: str | None) -> list[str]:
         if platform is None:
