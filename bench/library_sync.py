@@ -5,8 +5,8 @@ Prints the sync's wall time, the requests it made, the floor those requests set 
 latency ÷ the requests in flight at once, measured at the fake) and total ÷ floor; the time spent
 inside the fake and SAM's own time; the peak RSS of the syncing process (a separate ``python``
 that runs the ``sam-edge sync`` code, so the figure is the sync's own) against its RSS just
-before the sync; and ``LibraryResolver.find`` p50/p95 over title lookups against a plain dict
-lookup (the baseline).
+before the sync; a second sync after one new like; and ``LibraryResolver.find`` p50/p95 over
+title lookups against a plain dict lookup (the baseline).
 
     .venv/bin/python bench/library_sync.py [--liked 10000] [--playlists 50] [--latency-ms 50]
                                            [--lookups 1000]
@@ -90,19 +90,23 @@ class Meter:
         self.in_flight = 0
         self.peak = 0
         self.inside_s = 0.0
+        self._busy_since = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
+        if self.in_flight == 0:
+            self._busy_since = time.perf_counter()
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
-        t0 = time.perf_counter()
         try:
             await self._app(scope, receive, send)
         finally:
-            self.inside_s += time.perf_counter() - t0
             self.in_flight -= 1
+            if self.in_flight == 0:
+                # Wall time with at least one request inside, so concurrent ones count once.
+                self.inside_s += time.perf_counter() - self._busy_since
 
 
 async def pair_data_dir(database: Path, data: Path, fake: Any) -> None:
@@ -192,6 +196,14 @@ def main() -> None:
         if sync["code"] != 0:
             sys.exit(f"the sync failed:\n{done.stdout}{done.stderr}")
         requests = len(fake.requests)
+        fake.add_liked(fake.tracks[-1], added_at="2026-06-01T00:00:00Z")
+        again = subprocess.run([sys.executable, __file__, "--child"], env={**env, **chosen},
+                               cwd=ROOT, capture_output=True, text=True, check=False)
+        if again.returncode != 0 or json.loads(again.stdout.strip().splitlines()[-1])["code"]:
+            sys.exit(f"the second sync failed:\n{again.stdout}{again.stderr}")
+        new_like_line, figures = again.stdout.strip().splitlines()[-2:]
+        new_like = json.loads(figures)
+        new_like_requests = len(fake.requests) - requests
         fake.latency_s = 0.0
         rng = random.Random(1)
         sample = [(t.name, t.uri) for t in rng.sample(fake.tracks, min(args.lookups,
@@ -213,6 +225,9 @@ def main() -> None:
     print(f"  total / floor           {total / floor:8.3f}x")
     print(f"  inside the fake         {meter.inside_s:8.2f} s   SAM's own time {own:.2f} s "
           f"({own / requests * 1000:.1f} ms per request)")
+    print(f"  one new like, re-sync   {float(new_like['seconds']):8.2f} s   "
+          f"({new_like_requests} requests, floor {new_like_requests * latency_s:.2f} s; "
+          f"{new_like_line.strip()})")
     print(f"  sync process RSS        before {sync['before_rss'] / 1024:6.1f} MiB   "
           f"peak {sync['peak'] / 1024:6.1f} MiB   "
           f"(+{(sync['peak'] - sync['before_hwm']) / 1024:.1f} MiB during the sync, "

@@ -1,4 +1,5 @@
-"""The ``sam-edge`` command: run, chat, pair, listen, say, sync, status, doctor, forget, reset.
+"""The ``sam-edge`` command: run, chat, pair, listen, say, sync, status, doctor, forget, reset,
+household.
 
 Exit codes: 0 success; 1 the command failed (one line on stderr says why); 2 a usage or
 configuration problem.
@@ -14,6 +15,8 @@ from collections.abc import Sequence
 from . import __version__
 from .commands._common import err, setup_logging
 from .commands.chat import cmd_chat
+from .commands.household import add_parser as add_household_parser
+from .commands.household import cmd_household
 from .commands.operations import cmd_doctor, cmd_forget, cmd_reset, cmd_status, cmd_sync
 from .commands.pair import cmd_pair
 from .commands.voice import cmd_listen, cmd_say
@@ -95,12 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("forget", help="erase the dialog history and transcripts")
     reset = sub.add_parser("reset", help="return the device to factory state")
     reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_household_parser(sub)
     return parser
 
 
 COMMANDS = {"run": cmd_run, "chat": cmd_chat, "pair": cmd_pair, "listen": cmd_listen,
             "say": cmd_say, "status": cmd_status, "doctor": cmd_doctor, "forget": cmd_forget,
-            "reset": cmd_reset, "sync": cmd_sync}
+            "reset": cmd_reset, "sync": cmd_sync, "household": cmd_household}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

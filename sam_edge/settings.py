@@ -10,6 +10,7 @@ that does not exist means "defaults + environment"; an unreadable or invalid fil
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Collection, Mapping
 from pathlib import Path
@@ -263,6 +264,44 @@ class LogSettings(_Section):
         return value.upper() if isinstance(value, str) else value
 
 
+_DATABASE_URL = re.compile(r"postgresql://[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:\d{1,5}/[A-Za-z0-9_-]+")
+_REDIS_URL = re.compile(r"redis://[A-Za-z0-9_.-]+:\d{1,5}/\d{1,2}")
+
+
+class HouseholdSettings(_Section):
+    """Several devices sharing one store (PostgreSQL) and one message bus (Redis); both empty
+    = this device stands alone on its embedded SQLite file."""
+
+    database_url: str = ""
+    """``postgresql://user@host:port/db``."""
+    redis_url: str = ""
+    """``redis://host:port/n``."""
+    name: str = ""
+    """The household's name."""
+    device: str = ""
+    """This device's name in the household (a room: ``kitchen``)."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _DATABASE_URL.fullmatch(value):
+            raise ValueError("must look like postgresql://user@host:port/db")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _REDIS_URL.fullmatch(value):
+            raise ValueError("must look like redis://host:port/n")
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.database_url)
+
+
 class Settings(_Section):
     """Everything SAM Edge can be told; every cloud endpoint is a setting."""
 
@@ -284,6 +323,7 @@ class Settings(_Section):
     dialog: DialogSettings = DialogSettings()
     player: PlayerSettings = PlayerSettings()
     log: LogSettings = LogSettings()
+    household: HouseholdSettings = HouseholdSettings()
 
     @property
     def spotify_redirect_uri(self) -> str:

@@ -79,11 +79,21 @@ async def build_core(settings: Settings, *, clock: Clock | None = None,
     clock = clock or SystemClock()
     private_umask()  # every file this process makes holds the user's accounts or library
     settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    await asyncio.to_thread(migrate, settings.database_path)
-    engine = make_engine(settings.database_path)
-    sessions = make_sessionmaker(engine)
-    cipher = Cipher.from_data_dir(settings.data.dir)
-    tokens = DbTokenStore.in_data_dir(sessions, cipher, settings.data.dir)
+    if settings.household.enabled:
+        from ..household.database import open_household_store
+
+        engine, cipher = await open_household_store(settings.household.database_url,
+                                                    settings.data.dir)
+        sessions = make_sessionmaker(engine)
+        # Another device may pair: no stamp file here can tell this one, so every load reads
+        # the shared table.
+        tokens = DbTokenStore(sessions, cipher)
+    else:
+        await asyncio.to_thread(migrate, settings.database_path)
+        engine = make_engine(settings.database_path)
+        sessions = make_sessionmaker(engine)
+        cipher = Cipher.from_data_dir(settings.data.dir)
+        tokens = DbTokenStore.in_data_dir(sessions, cipher, settings.data.dir)
     cache = SearchCache(
         HotCache(settings.cache_dir, size_mb=settings.cache.hot_size_mb),
         SearchCacheStore(sessions),

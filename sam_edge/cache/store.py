@@ -1,11 +1,12 @@
-"""Tier 2: the persistent ``search_cache`` table in SQLite."""
+"""Tier 2: the persistent ``search_cache`` table (SQLite on its own, PostgreSQL in a
+household)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..db.models import SearchCacheEntry
@@ -40,7 +41,10 @@ class SearchCacheStore:
             "artist": track.artist, "album": track.album, "created_at": now,
             "expires_at": now + ttl_s,
         }
-        stmt = insert(_T).values(**values)
+        bind = self._sessions.kw.get("bind")
+        dialect = postgresql if bind is not None and bind.dialect.name == "postgresql" \
+            else sqlite
+        stmt = dialect.insert(_T).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["query_hash", "platform"],
             set_={k: stmt.excluded[k] for k in values if k not in ("query_hash", "platform")},

@@ -63,9 +63,20 @@ async def _sync(settings: Settings, platform: str | None, show_progress: bool) -
     from ..app.library_sources import library_sources
 
     core = await build_core(settings)
+    bus: Any = None
     try:
+        shared = None
+        if settings.household.enabled:
+            from ..household.bus import connect_bus
+
+            # In a household the sync runs here, under the household's lock: the devices'
+            # services see it done and do not sync again.
+            bus = await connect_bus(settings.household)
+            shared = bus.lock(wait_s=0)
         service = LibrarySyncService(core.sessions, library_sources(core.platforms),
-                                     data_dir=settings.data.dir)
+                                     data_dir=settings.data.dir, shared_lock=shared)
+        if bus is not None:
+            service.add_listener(bus.library_changed_soon)
         if platform is None and not await service.paired():
             print("nothing to sync: no music account is paired (run: sam-edge pair spotify)")
             return 0
@@ -77,6 +88,8 @@ async def _sync(settings: Settings, platform: str | None, show_progress: bool) -
             return 1
         return _report(summaries)
     finally:
+        if bus is not None:
+            await bus.aclose()
         await core.aclose()
 
 

@@ -2,7 +2,8 @@
 
 A run reads the liked tracks (skipped when their count and newest ``added_at`` are what the last
 good run saw), then the playlists page by page (items read only for playlists whose snapshot
-changed; a playlist the platform will not show is counted as skipped), then drops what is gone.
+changed; a playlist the platform will not show is counted as skipped), then drops what is gone;
+how the pages are read, several at once, is :mod:`.phases`.
 Every page and every playlist is committed with the run's cursor, so a run that crashed or
 failed is resumed by the next one. One run at a time per data directory, across processes
 (:class:`~.lock.SyncLock`); a second one gets :class:`~.lock.SyncBusy`.
@@ -14,10 +15,11 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -25,14 +27,20 @@ from ..actions.platform_choice import label
 from ..clock import Clock, SystemClock
 from ..db.models import SyncRun
 from ..errors import NeedsPairing, PlatformError, SamError
-from .lock import SyncLock
-from .source import LibraryItem, LibrarySource, PlaylistInfo, PlaylistUnavailable
+from .lock import SyncBusy, SyncLock
+from .phases import Phases, Report
+from .source import LibrarySource
 from .store import LIBRARY_STAMP, LibraryStore
 
 log = logging.getLogger(__name__)
 
+SYNC_LOCK = "library-sync"
 RESUME_WITHIN_S = 24 * 3600.0
 """An unfinished run older than this starts over instead of resuming."""
+
+
+class SharedLock(Protocol):
+    def hold(self, name: str) -> AbstractAsyncContextManager[None]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +96,18 @@ class SyncInterrupted(SamError):
 class LibrarySyncService:
     def __init__(self, sessions: async_sessionmaker[Any], platforms: Mapping[str, LibrarySource],
                  clock: Clock | None = None, *, data_dir: Path,
-                 listeners: Sequence[Callable[[], None]] = ()) -> None:
+                 listeners: Sequence[Callable[[], None]] = (),
+                 shared_lock: SharedLock | None = None) -> None:
+        """``shared_lock``: the household's (one sync per household), else this device's
+        flock."""
         self._platforms = dict(platforms)
         self._clock = clock or SystemClock()
         self._store = LibraryStore(sessions)
+        self._phases = Phases(self._store, self._clock, self._checkpoint)
         self._data_dir = data_dir
         self._listeners = list(listeners)
         self._stop = threading.Event()
+        self._shared_lock = shared_lock
 
     @property
     def store(self) -> LibraryStore:
@@ -135,7 +148,7 @@ class LibrarySyncService:
         names = await self._targets(platform)
         if not names:
             return []
-        with SyncLock(self._data_dir):
+        async with self._exclusive():
             summaries: list[SyncSummary] = []
             try:
                 for name in names:
@@ -145,6 +158,21 @@ class LibrarySyncService:
             finally:
                 self._notify()
             return summaries
+
+    @asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[None]:
+        """The flock of this data directory; in a household, the household's lock instead."""
+        if self._shared_lock is None:
+            with SyncLock(self._data_dir):
+                yield
+            return
+        async with AsyncExitStack() as stack:
+            try:
+                await stack.enter_async_context(self._shared_lock.hold(SYNC_LOCK))
+            except SamError as exc:
+                raise SyncBusy("a library sync is already running on another device of the "
+                               "household") from exc
+            yield
 
     async def _targets(self, platform: str | None) -> list[str]:
         if platform is None:
@@ -232,57 +260,12 @@ class LibrarySyncService:
                     cursor={"phase": "playlists", "next": None})
                 report(SyncProgress(source.name, "liked", summary.total, summary.total))
                 return
-            await self._store.restart_liked(source.name, run.id, summary.total,
-                                            summary.newest_added_at)
-        done = 0
-        while True:
-            self._checkpoint()
-            page = await source.liked_page(cursor)
-            await self._store.save_liked_page(source.name, run.id, page.items,
-                                              self._clock.now(), page.next)
-            done += len(page.items)
-            report(SyncProgress(source.name, "liked", done, page.total or summary.total))
-            if page.next is None:
-                return
-            cursor = page.next
+        await self._phases.liked(source, run, summary, cursor, self._reporter(source, report))
 
     async def _playlists(self, source: LibrarySource, run: SyncRun, report: ProgressFn) -> None:
         cursor = run.cursor.get("next") if run.cursor.get("phase") == "playlists" else None
-        done = 0
-        while True:
-            page = await source.playlists_page(cursor)
-            for info in page.items:
-                self._checkpoint()
-                await self._playlist(source, run, info)
-                done += 1
-                report(SyncProgress(source.name, "playlists", done, page.total))
-            nxt = {"phase": "playlists", "next": page.next} if page.next else {"phase": "done"}
-            await self._store.set_run(run.id, cursor=nxt)
-            if page.next is None:
-                return
-            cursor = page.next
-
-    async def _playlist(self, source: LibrarySource, run: SyncRun, info: PlaylistInfo) -> None:
-        now = self._clock.now()
-        stored = await self._store.playlist(source.name, info.uri)
-        if stored is not None and info.snapshot_id and stored.snapshot_id == info.snapshot_id:
-            await self._store.playlist_unchanged(source.name, run.id, info, now)
-            return
-        try:
-            items = await self._items(source, info)
-        except PlaylistUnavailable as exc:
-            log.info("%s: playlist %r skipped (%s)", source.name, info.name, exc.reason)
-            await self._store.save_playlist(source.name, run.id, info, None, now, exc.reason)
-            return
-        await self._store.save_playlist(source.name, run.id, info, items, self._clock.now())
+        await self._phases.playlists(source, run, cursor, self._reporter(source, report))
 
     @staticmethod
-    async def _items(source: LibrarySource, info: PlaylistInfo) -> list[LibraryItem]:
-        items: list[LibraryItem] = []
-        cursor: str | None = None
-        while True:
-            page = await source.playlist_items_page(info, cursor)
-            items.extend(page.items)
-            if page.next is None:
-                return items
-            cursor = page.next
+    def _reporter(source: LibrarySource, report: ProgressFn) -> Report:
+        return lambda phase, done, total: report(SyncProgress(source.name, phase, done, total))

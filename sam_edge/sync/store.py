@@ -7,16 +7,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..cache.normalize import normalize_artist, normalize_query
 from ..db.models import LibraryPlaylist, LibraryPlaylistItem, LibraryTrack, SyncRun
-from .source import LibraryItem, PlaylistInfo
+from .source import LibraryItem, LikedSummary, PlaylistInfo
 
 LIBRARY_STAMP = "library.stamp"
 """Touched after every sync so readers in any process know to reload."""
 KEEP_RUNS = 50
+SAME = "same"
+"""In :meth:`LibraryStore.save_playlists`: the playlist's snapshot is the stored one."""
 _CHUNK = 500  # well under SQLite's limit on bound parameters
 
 
@@ -124,6 +126,7 @@ class LibraryStore:
             found = await session.scalars(select(LibraryTrack).where(
                 LibraryTrack.platform == platform, LibraryTrack.uri.in_(chunk)))
             rows.update((row.uri, row) for row in found)
+        fresh: list[dict[str, Any]] = []
         for uri, item in unique.items():
             row = rows.get(uri)
             values: dict[str, Any] = {
@@ -134,9 +137,8 @@ class LibraryStore:
             if liked_run is not None:
                 values.update(liked=True, added_at=item.added_at)
             if row is None:
-                session.add(LibraryTrack(**{"liked": False, **values}, platform=platform,
-                                         uri=uri, liked_run=liked_run, synced_at=now))
-                delta.added += 1
+                fresh.append({"liked": False, "added_at": None, **values, "platform": platform,
+                              "uri": uri, "liked_run": liked_run, "synced_at": now})
                 continue
             if any(getattr(row, key) != value for key, value in values.items()):
                 delta.updated += 1
@@ -145,6 +147,11 @@ class LibraryStore:
             row.synced_at = now
             if liked_run is not None:
                 row.liked_run = liked_run
+        if fresh:
+            # One executemany: building an ORM object per new track made the first sync of a
+            # large library spend most of its time in the session's flush.
+            await session.execute(insert(LibraryTrack), fresh)
+            delta.added += len(fresh)
         return delta
 
     async def restart_liked(self, platform: str, run_id: int, total: int,
@@ -175,6 +182,31 @@ class LibraryStore:
             await self._bump(session, run_id, delta, cursor=cursor)
         return delta
 
+    async def liked_count(self, platform: str) -> int:
+        async with self._sessions() as session:
+            return await session.scalar(select(func.count()).where(
+                LibraryTrack.platform == platform, LibraryTrack.liked.is_(True))) or 0
+
+    async def liked_among(self, platform: str, uris: Sequence[str]) -> set[str]:
+        """Which of ``uris`` are stored as liked."""
+        found: set[str] = set()
+        async with self._sessions() as session:
+            for chunk in _chunks(list(uris)):
+                found.update(await session.scalars(select(LibraryTrack.uri).where(
+                    LibraryTrack.platform == platform, LibraryTrack.liked.is_(True),
+                    LibraryTrack.uri.in_(chunk))))
+        return found
+
+    async def save_new_likes(self, platform: str, run_id: int, items: Sequence[LibraryItem],
+                             now: float, summary: LikedSummary) -> Delta:
+        """Store the likes newer than every known one and end the run's liked phase."""
+        async with self._sessions.begin() as session:
+            delta = await self._upsert(session, platform, items, now, liked_run=run_id)
+            await self._bump(session, run_id, delta, liked_total=summary.total,
+                             liked_newest_added_at=summary.newest_added_at,
+                             cursor={"phase": "playlists", "next": None})
+        return delta
+
     # ---- playlists --------------------------------------------------------------------------
 
     async def playlist(self, platform: str, uri: str) -> LibraryPlaylist | None:
@@ -191,44 +223,60 @@ class LibraryStore:
     async def playlist_unchanged(self, platform: str, run_id: int, info: PlaylistInfo,
                                  now: float) -> None:
         """The snapshot is the stored one: only note that this run saw it."""
-        async with self._sessions.begin() as session:
-            row = await session.scalar(select(LibraryPlaylist).where(
-                LibraryPlaylist.platform == platform, LibraryPlaylist.uri == info.uri))
-            if row is not None:
-                self._describe(row, info, run_id, now)
-            if row is not None and row.skipped_reason:
-                await self._bump(session, run_id, Delta(skipped=1))
+        await self.save_playlists(platform, run_id, [(info, SAME, "")], now)
 
     async def save_playlist(self, platform: str, run_id: int, info: PlaylistInfo,
                             items: Sequence[LibraryItem] | None, now: float,
                             skipped_reason: str = "") -> Delta:
         """Replace the playlist's items (``None``: they could not be read) in one transaction."""
+        return await self.save_playlists(platform, run_id, [(info, items, skipped_reason)], now)
+
+    async def save_playlists(self, platform: str, run_id: int,
+                             entries: Sequence[tuple[PlaylistInfo, Any, str]],
+                             now: float) -> Delta:
+        """Several playlists in one transaction, each ``(info, items, skipped_reason)``:
+        ``items`` :data:`SAME` (the snapshot is the stored one: only note that this run saw
+        it), ``None`` (they could not be read) or the items that replace the stored ones."""
+        delta = Delta()
         async with self._sessions.begin() as session:
-            row = await session.scalar(select(LibraryPlaylist).where(
-                LibraryPlaylist.platform == platform, LibraryPlaylist.uri == info.uri))
-            delta = Delta()
-            if row is None:
-                row = LibraryPlaylist(platform=platform, uri=info.uri)
-                session.add(row)
-                delta.added += 1
-            else:
-                delta.updated += 1
-            self._describe(row, info, run_id, now)
-            row.snapshot_id, row.skipped_reason = info.snapshot_id, skipped_reason
-            await session.flush()
-            await session.execute(
-                delete(LibraryPlaylistItem).where(LibraryPlaylistItem.playlist_id == row.id))
-            if items is None:
-                delta.skipped += 1
-            else:
-                tracks = await self._upsert(session, platform, items, now, liked_run=None)
-                delta.added += tracks.added
-                delta.updated += tracks.updated
-                session.add_all(
-                    LibraryPlaylistItem(playlist_id=row.id, position=i, track_uri=item.uri)
-                    for i, item in enumerate(items))
+            for info, items, reason in entries:
+                row = await session.scalar(select(LibraryPlaylist).where(
+                    LibraryPlaylist.platform == platform, LibraryPlaylist.uri == info.uri))
+                if items is SAME:
+                    if row is not None:
+                        self._describe(row, info, run_id, now)
+                        delta.skipped += bool(row.skipped_reason)
+                    continue
+                await self._replace(session, platform, run_id, row, info, items, now, reason,
+                                    delta)
             await self._bump(session, run_id, delta)
         return delta
+
+    async def _replace(self, session: AsyncSession, platform: str, run_id: int,
+                       row: LibraryPlaylist | None, info: PlaylistInfo,
+                       items: Sequence[LibraryItem] | None, now: float, reason: str,
+                       delta: Delta) -> None:
+        if row is None:
+            row = LibraryPlaylist(platform=platform, uri=info.uri)
+            session.add(row)
+            delta.added += 1
+        else:
+            delta.updated += 1
+        self._describe(row, info, run_id, now)
+        row.snapshot_id, row.skipped_reason = info.snapshot_id, reason
+        await session.flush()
+        await session.execute(
+            delete(LibraryPlaylistItem).where(LibraryPlaylistItem.playlist_id == row.id))
+        if items is None:
+            delta.skipped += 1
+            return
+        tracks = await self._upsert(session, platform, items, now, liked_run=None)
+        delta.added += tracks.added
+        delta.updated += tracks.updated
+        if items:
+            await session.execute(insert(LibraryPlaylistItem), [
+                {"playlist_id": row.id, "position": i, "track_uri": item.uri}
+                for i, item in enumerate(items)])
 
     async def totals(self, platform: str) -> Totals:
         async with self._sessions() as session:

@@ -335,7 +335,8 @@ def test_a_full_sync_stores_every_liked_track_and_playlist_item(reference: Refer
     # Every page once: the liked summary, 200 liked pages, the user, one page of playlists,
     # then each playlist's item pages (two for those of more than 50 items).
     made = reference.requests
-    assert liked_offsets(made) == [("0", "1"), *pages_from(0)]
+    # Liked pages are read several at once: their order of arrival is not fixed.
+    assert sorted(liked_offsets(made)) == sorted([("0", "1"), *pages_from(0)])
     assert [r.path for r in made if not r.path.startswith(("/v1/me/tracks", "/v1/playlists/"))
             ] == ["/v1/me", "/v1/me/playlists"]
     assert items_requests(fake, made) == all_item_offsets(fake.playlists)
@@ -347,22 +348,28 @@ async def test_a_request_failing_half_way_through_the_liked_pages_resumes_there(
     fake, url = served
     half = LIKED // 2
 
+    failing: list[int] = []
+
     def fail_the_next_page(event: SyncProgress) -> None:
-        if event.phase == "liked" and event.done == half:
+        if event.phase == "liked" and event.done >= half and not failing:
+            failing.append(event.done)
             fake.fail_next("GET", "me/tracks", 500)
 
     async with open_world(fake, url, tmp_path / "data") as world:
         [failed] = await world.service.sync(progress=fail_the_next_page)
         assert failed.status == "failed", failed
-        assert liked_offsets(fake.requests)[-1] == (str(half), str(PAGE))
-        assert world.count("SELECT count(*) FROM library_tracks WHERE liked") == half
+        # Pages are read ahead, several at once: the one that failed is the first answered
+        # after the fault was set, and every page before it was stored.
+        stored = world.count("SELECT count(*) FROM library_tracks WHERE liked")
+        assert half <= stored < LIKED and stored % PAGE == 0
         assert world.count("SELECT count(*) FROM library_playlists") == 0
         before = len(fake.requests)
         [resumed] = await world.service.sync()
         assert resumed.ok and resumed.resumed, resumed
         made = fake.requests[before:]
-        # The summary, then only the pages that were never stored.
-        assert liked_offsets(made) == [("0", "1"), *pages_from(half)]
+        # The summary, then only the pages that were never stored (a set: under a heavily
+        # loaded machine a GET that timed out is sent again, which is not a page re-read).
+        assert set(liked_offsets(made)) == {("0", "1"), *pages_from(stored)}
         assert items_requests(fake, made) == all_item_offsets(fake.playlists)
         assert stored_rows(world.settings.database_path) == reference.rows
         assert (resumed.liked, resumed.playlists, resumed.items) == (
@@ -434,15 +441,18 @@ async def test_a_killed_sam_edge_sync_resumes_without_the_half_read_playlist(
         database = world.settings.database_path
         assert world.rows("SELECT status FROM sync_runs") == [("running",)]
         assert world.count("SELECT count(*) FROM library_tracks WHERE liked") == LIKED
-        # Every playlist before the half-read one is complete; that one is not stored at all.
+        # Playlists are read several at once and stored in their order: what is stored is the
+        # first few, each complete, and never the half-read one.
+        done = len(stored_item_counts(database))
+        assert done <= at
         assert stored_item_counts(database) == item_counts(
-            reference.rows, [p.uri for p in fake.playlists[:at]])
+            reference.rows, [p.uri for p in fake.playlists[:done]])
         before = len(fake.requests)
         [resumed] = await world.new_service().sync()
         assert resumed.ok and resumed.resumed, resumed
         made = fake.requests[before:]
         assert liked_offsets(made) == []  # the liked phase had been committed as done
-        assert items_requests(fake, made) == all_item_offsets(fake.playlists[at:])
+        assert items_requests(fake, made) == all_item_offsets(fake.playlists[done:])
         assert stored_rows(database) == reference.rows
         assert world.rows("SELECT status FROM sync_runs") == [("ok",)]
 

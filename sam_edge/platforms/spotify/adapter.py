@@ -92,6 +92,10 @@ class SpotifyAdapter:
         self.device_name = ""
         """The Spotify Connect device commands last went to."""
 
+    @property
+    def api_url(self) -> str:
+        return self._settings.api_url
+
     async def call_api(self, fn: Callable[[spotipy.Spotify], T]) -> T:
         """Run ``fn(client)`` with a signed-in spotipy client: token refresh, one retry and
         Spotify's errors as sentences, like every other call (used by the library sync)."""

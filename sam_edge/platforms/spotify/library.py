@@ -1,7 +1,11 @@
 """Spotify's library for the sync, read through :meth:`SpotifyAdapter.call_api` (so tokens are
 refreshed and errors become sentences exactly as for every other Spotify call).
 
-Pages are followed through their ``next`` links, which are also the stored cursors. Playlist
+Pages are followed through their ``next`` links, which are also the stored cursors; the liked
+tracks' pages are offsets of one list whose length the first answer gives, so their links are
+made up front (:meth:`SpotifySource.liked_cursors`) and read :data:`CONCURRENCY` at a time
+through the source's :class:`~sam_edge.sync.pages.Gate`, which also holds every request back
+after a 429 for its ``Retry-After``. Playlist
 items come from ``/playlists/{id}/items`` (2026), falling back to the deprecated ``/tracks``
 when a server answers 404 for the new path. In Development Mode Spotify answers 403 for the
 items of playlists the user neither owns nor collaborates on: those are skipped, not failures.
@@ -13,17 +17,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import spotipy
 from spotipy.exceptions import SpotifyException
 
+from ...sync.pages import Gate
 from ...sync.source import LibraryItem, LikedSummary, Page, PlaylistInfo, PlaylistUnavailable
 from .adapter import SpotifyAdapter
-from .auth import PLATFORM, spotify_message
+from .auth import PLATFORM, retry_after, spotify_message
 
 PAGE = 50
 """The most ``/me/tracks``, ``/me/playlists`` and ``/playlists/{id}/items`` return at once."""
 LEGACY_PAGE = 100
+CONCURRENCY = 8
+"""Requests in flight at once. Spotify publishes no number, only a rolling 30-second window
+answered with 429 and ``Retry-After`` when exceeded; a handful at a time stays well inside what
+its own clients do, and the gate backs off for everyone on the first 429."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +57,29 @@ def _guarded(fn: Callable[[spotipy.Spotify], Any]) -> Callable[[spotipy.Spotify]
             raise
 
     return run
+
+
+def _watched(fn: Callable[[spotipy.Spotify], Any], gate: Gate) -> Callable[[spotipy.Spotify], Any]:
+    """``fn`` telling ``gate`` about a 429 before the adapter waits and retries it."""
+
+    def run(sp: spotipy.Spotify) -> Any:
+        try:
+            return fn(sp)
+        except SpotifyException as exc:
+            if exc.http_status == 429:
+                gate.rate_limited(retry_after(exc.headers))
+            raise
+
+    return run
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(parse_qs(urlsplit(cursor).query).get("offset", ["0"])[0])
+    except ValueError:
+        return 0
 
 
 def parse_time(value: Any) -> float | None:
@@ -80,16 +113,30 @@ class SpotifySource:
     """:class:`~.source.LibrarySource` for Spotify."""
 
     name = PLATFORM
+    liked_total_exact = True
+    """``total`` of ``/me/tracks`` counts exactly the entries it lists."""
 
-    def __init__(self, adapter: SpotifyAdapter) -> None:
+    def __init__(self, adapter: SpotifyAdapter, *, concurrency: int = CONCURRENCY) -> None:
         self._adapter = adapter
         self._user_id: str | None = None
+        self.gate = Gate(concurrency)
 
     async def is_paired(self) -> bool:
         return await self._adapter.is_paired()
 
+    async def _call(self, fn: Callable[[spotipy.Spotify], Any]) -> Any:
+        async with self.gate.slot():
+            return await self._adapter.call_api(_watched(fn, self.gate))
+
     async def _get(self, fn: Callable[[spotipy.Spotify], Any]) -> dict[str, Any]:
-        return dict(await self._adapter.call_api(fn) or {})
+        return dict(await self._call(fn) or {})
+
+    def liked_cursors(self, total: int, start: str | None) -> list[str | None]:
+        """The cursor of every liked page from ``start`` (``None``: the first) to ``total``."""
+        first = _offset(start)
+        url = self._adapter.api_url.rstrip("/") + "/me/tracks"
+        return [start, *(f"{url}?offset={at}&limit={PAGE}"
+                         for at in range(first + PAGE, total, PAGE))]
 
     async def liked_summary(self) -> LikedSummary:
         body = await self._get(lambda sp: sp.current_user_saved_tracks(limit=1, offset=0))
@@ -127,13 +174,13 @@ class SpotifySource:
     async def playlist_items_page(self, playlist: PlaylistInfo,
                                   cursor: str | None) -> Page[LibraryItem]:
         if cursor:
-            body = await self._adapter.call_api(_guarded(lambda sp: sp._get(cursor)))
+            body = await self._call(_guarded(lambda sp: sp._get(cursor)))
         else:
             playlist_id = playlist.uri.rsplit(":", 1)[-1]
-            body = await self._adapter.call_api(_guarded(lambda sp: sp._get(
+            body = await self._call(_guarded(lambda sp: sp._get(
                 f"playlists/{playlist_id}/items", limit=PAGE, offset=0, additional_types="track")))
             if isinstance(body, _Refused) and body.status == 404:
-                body = await self._adapter.call_api(_guarded(lambda sp: sp._get(
+                body = await self._call(_guarded(lambda sp: sp._get(
                     f"playlists/{playlist_id}/tracks", limit=LEGACY_PAGE, offset=0,
                     additional_types="track")))
         if isinstance(body, _Refused):
