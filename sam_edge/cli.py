@@ -25,6 +25,7 @@ from .settings import Settings, load_settings
 
 log = logging.getLogger("sam_edge")
 
+
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     import uvicorn
 

@@ -13,17 +13,21 @@ from ..sync.source import LibrarySource
 
 
 def library_sources(platforms: Mapping[str, object]) -> dict[str, LibrarySource]:
-    """Sources for the adapters in ``platforms`` (as built by the runtime or ``sam-edge sync``)."""
-    from ..platforms.soundcloud.adapter import SoundCloudAdapter
-    from ..platforms.soundcloud.library import SoundCloudSource
-    from ..platforms.spotify.adapter import SpotifyAdapter
-    from ..platforms.spotify.library import SpotifySource
-
+    """Sources for the adapters in ``platforms`` (as built by the runtime or ``sam-edge sync``).
+    A platform's modules are imported only when it is there."""
     sources: dict[str, LibrarySource] = {}
-    spotify = platforms.get("spotify")
-    if isinstance(spotify, SpotifyAdapter):
-        sources["spotify"] = SpotifySource(spotify)
-    soundcloud = platforms.get("soundcloud")
-    if isinstance(soundcloud, SoundCloudAdapter):
-        sources["soundcloud"] = SoundCloudSource(soundcloud)
+    if "spotify" in platforms:
+        from ..platforms.spotify.adapter import SpotifyAdapter
+        from ..platforms.spotify.library import SpotifySource
+
+        spotify = platforms["spotify"]
+        if isinstance(spotify, SpotifyAdapter):
+            sources["spotify"] = SpotifySource(spotify)
+    if "soundcloud" in platforms:
+        from ..platforms.soundcloud.adapter import SoundCloudAdapter
+        from ..platforms.soundcloud.library import SoundCloudSource
+
+        soundcloud = platforms["soundcloud"]
+        if isinstance(soundcloud, SoundCloudAdapter):
+            sources["soundcloud"] = SoundCloudSource(soundcloud)
     return sources

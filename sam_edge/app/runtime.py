@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -41,7 +41,6 @@ from ..player.watchdog import PlayerWatchdog, Watched
 from ..settings import Settings
 from ..speech.stt import SpeechToText
 from ..sync.service import LibrarySyncService
-from ..sync.tasks import LoopJobs, install_tasks, make_huey, start_consumer_in_process
 from .core import Core, build_core
 from .gpio import AccountLeds, gpio_config
 from .library_sources import library_sources
@@ -49,6 +48,9 @@ from .now_playing import NowPlayingWatch
 from .subscribers import Earcons, log_turn
 from .turn_log import TurnLog
 from .voice import build_voice_parts, endpoint_config, speech_trimmer
+
+if TYPE_CHECKING:
+    from ..sync.tasks import LoopJobs
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ class Runtime:
     turns: TurnLog
     watchdog: PlayerWatchdog | None = None
     sync_jobs: LoopJobs | None = None
+    """The schedule (``sam_edge.sync.tasks``), when there is a library to sync."""
     sync_tasks: Any = None
     _stop_sync: Any = field(default=None, repr=False)
     simulated: list[str] = field(default_factory=list)
@@ -118,7 +121,10 @@ class Runtime:
             self.watchdog.start()
         # Expired search results would otherwise stay in SQLite for ever.
         self._background.add(asyncio.get_running_loop().create_task(self._purge_cache()))
-        if self.settings.sync.enabled:
+        if self.settings.sync.enabled and self.sync.platforms:
+            # Huey is loaded only when there is a library to keep in sync.
+            from ..sync.tasks import LoopJobs, install_tasks, make_huey, start_consumer_in_process
+
             huey = make_huey(self.settings.data.dir)
             self.sync_jobs = LoopJobs(self.sync, asyncio.get_running_loop(),
                                       interval_s=self.settings.sync.interval_hours * 3600)

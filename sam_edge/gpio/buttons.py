@@ -23,6 +23,7 @@ mic_mute      mute / unmute mic    –
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -30,7 +31,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from gpiozero import Button, Factory
+from gpiozero import DigitalInputDevice, Factory
 from gpiozero.pins.mock import MockPin
 
 from ..settings import GpioSettings
@@ -148,7 +149,8 @@ class ButtonPanel:
         self._tasks: set[asyncio.Task[object]] = set()
         self._pending = 0
         self._pending_lock = threading.Lock()
-        self.buttons: dict[str, Button] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self.buttons: dict[str, DigitalInputDevice] = {}
         try:
             for name, pin in config.button_pins().items():
                 self.buttons[name] = self._make(name, pin)
@@ -156,17 +158,20 @@ class ButtonPanel:
             self.close()
             raise
 
-    def _make(self, name: str, pin: int) -> Button:
-        binding = BINDINGS[name]
-        hold_time = self.config.volume_repeat_s if binding.repeat else self.config.hold_time_s
-        button = Button(pin, pull_up=True, bounce_time=self.config.bounce_time_s or None,
-                        hold_time=hold_time, hold_repeat=binding.repeat,
-                        pin_factory=self.factory)
-        button.when_pressed = lambda: self._pressed(name)
-        button.when_released = lambda: self._released(name)
-        if binding.hold is not None or binding.repeat:
-            button.when_held = lambda: self._on_held(name)
+    def _make(self, name: str, pin: int) -> DigitalInputDevice:
+        # A plain input, not gpiozero's Button: its hold detection is a thread per button that
+        # wakes ten times a second for ever. Holds are timers on the event loop instead.
+        button = DigitalInputDevice(pin, pull_up=True,
+                                    bounce_time=self.config.bounce_time_s or None,
+                                    pin_factory=self.factory)
+        button.when_activated = lambda: self._pressed(name)
+        button.when_deactivated = lambda: self._released(name)
         return button
+
+    def hold_time(self, name: str) -> float:
+        """How long ``name`` must stay pressed to count as held (or to repeat)."""
+        binding = BINDINGS[name]
+        return self.config.volume_repeat_s if binding.repeat else self.config.hold_time_s
 
     @property
     def names(self) -> list[str]:
@@ -176,12 +181,42 @@ class ButtonPanel:
 
     def _pressed(self, name: str) -> None:
         self._held[name] = False
-        if BINDINGS[name].hold is None:
+        binding = BINDINGS[name]
+        if binding.hold is not None or binding.repeat:
+            self._soon(self._arm, name)
+        if binding.hold is None:
             self._tap(name)
 
     def _released(self, name: str) -> None:
+        self._soon(self._disarm, name)
         if BINDINGS[name].hold is not None and not self._held.get(name, False):
             self._tap(name)
+
+    def _soon(self, callback: Callable[[str], None], name: str) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has closed: shutting down
+            self._loop.call_soon_threadsafe(callback, name)
+
+    # ------------------------------------------------------- holds, on the loop
+
+    def _arm(self, name: str) -> None:
+        self._disarm(name)
+        button = self.buttons.get(name)
+        if button is not None and button.is_active:
+            self._timers[name] = self._loop.call_later(self.hold_time(name), self._hold, name)
+
+    def _disarm(self, name: str) -> None:
+        timer = self._timers.pop(name, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _hold(self, name: str) -> None:
+        self._timers.pop(name, None)
+        button = self.buttons.get(name)
+        if button is None or not button.is_active:
+            return
+        self._on_held(name)
+        if BINDINGS[name].repeat:
+            self._timers[name] = self._loop.call_later(self.hold_time(name), self._hold, name)
 
     def _on_held(self, name: str) -> None:
         binding = BINDINGS[name]
@@ -235,8 +270,7 @@ class ButtonPanel:
         pin = self.pin(name)
         pin.drive_low()
         try:
-            button = self.buttons[name]
-            await asyncio.sleep(button.hold_time + 0.1 if hold else tap_s)
+            await asyncio.sleep(self.hold_time(name) + 0.1 if hold else tap_s)
         finally:
             pin.drive_high()
 
@@ -252,6 +286,8 @@ class ButtonPanel:
         await asyncio.wait_for(drain(), timeout)
 
     def close(self) -> None:
+        for name in list(self._timers):
+            self._disarm(name)
         for button in self.buttons.values():
             button.close()
         self.buttons.clear()

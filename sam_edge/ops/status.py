@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import diskcache
-from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .. import __version__
 from ..accounts.report import not_connected_reason
-from ..accounts.secrets import KEY_FILE, Cipher
+from ..accounts.secrets import KEY_FILE, Cipher, new_key
 from ..accounts.store import DbTokenStore
 from ..settings import Settings
 from ._common import check_owner, human_bytes, open_database, service_json, tables
@@ -45,7 +44,7 @@ def _cipher(settings: Settings) -> Cipher:
         return Cipher((settings.data.dir / KEY_FILE).read_bytes().strip())
     except (OSError, ValueError):
         # No (usable) key: any stored tokens show as unreadable, and no key file is created.
-        return Cipher(Fernet.generate_key())
+        return Cipher(new_key())
 
 
 async def _accounts(settings: Settings, sessions: async_sessionmaker[Any]) -> list[str]:

@@ -126,6 +126,11 @@ class LibrarySyncService:
         if self._stop.is_set():
             raise SyncInterrupted("the library sync was interrupted; it resumes next time")
 
+    @property
+    def platforms(self) -> list[str]:
+        """The platforms whose library this service can sync."""
+        return list(self._platforms)
+
     async def paired(self) -> list[str]:
         return [name for name, source in self._platforms.items() if await source.is_paired()]
 

@@ -23,10 +23,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-import numpy as np
 from rapidfuzz import fuzz, process
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from .phonetic import devoiced, phonetic_key, without_noise
 from .scripts import romanize, voices_freely
@@ -116,6 +118,8 @@ class _Keys:
         self._frozen = None
 
     def _arrays(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        import numpy as np  # loaded with the first fuzzy lookup, not at start-up
+
         if self._frozen is None:
             postings = {g: np.asarray(ids, dtype=np.int32) for g, ids in self._postings.items()}
             lengths = np.fromiter(map(len, self.keys), dtype=np.int32, count=len(self.keys))
@@ -132,6 +136,8 @@ class _Keys:
             found = [postings[g] for g in grams if g in postings]
             if len(found) < least:
                 return
+            import numpy as np
+
             counts = np.bincount(np.concatenate(found), minlength=len(self.keys))
             chosen = np.flatnonzero((counts >= least) & (lengths >= low)
                                     & (lengths <= high)).tolist()

@@ -22,26 +22,24 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from indic_transliteration import sanscript
-
 # Unicode blocks: (first, last, scheme, drops its inherent vowel like Hindi).
 _BLOCKS: tuple[tuple[int, int, str, bool], ...] = (
-    (0x0900, 0x097F, sanscript.DEVANAGARI, True),
-    (0x0980, 0x09FF, sanscript.BENGALI, True),
-    (0x0A00, 0x0A7F, sanscript.GURMUKHI, True),
-    (0x0A80, 0x0AFF, sanscript.GUJARATI, True),
-    (0x0B00, 0x0B7F, sanscript.ORIYA, True),
-    (0x0B80, 0x0BFF, sanscript.TAMIL_SUP, False),
-    (0x0C00, 0x0C7F, sanscript.TELUGU, False),
-    (0x0C80, 0x0CFF, sanscript.KANNADA, False),
-    (0x0D00, 0x0D7F, sanscript.MALAYALAM, False),
+    (0x0900, 0x097F, "devanagari", True),
+    (0x0980, 0x09FF, "bengali", True),
+    (0x0A00, 0x0A7F, "gurmukhi", True),
+    (0x0A80, 0x0AFF, "gujarati", True),
+    (0x0B00, 0x0B7F, "oriya", True),
+    (0x0B80, 0x0BFF, "tamil_superscripted", False),
+    (0x0C00, 0x0C7F, "telugu", False),
+    (0x0C80, 0x0CFF, "kannada", False),
+    (0x0D00, 0x0D7F, "malayalam", False),
 )
 
 LANGUAGE_SCRIPTS: dict[str, str] = {
-    "hi": sanscript.DEVANAGARI, "mr": sanscript.DEVANAGARI, "ne": sanscript.DEVANAGARI,
-    "bn": sanscript.BENGALI, "pa": sanscript.GURMUKHI, "gu": sanscript.GUJARATI,
-    "or": sanscript.ORIYA, "ta": sanscript.TAMIL, "te": sanscript.TELUGU,
-    "kn": sanscript.KANNADA, "ml": sanscript.MALAYALAM,
+    "hi": "devanagari", "mr": "devanagari", "ne": "devanagari",
+    "bn": "bengali", "pa": "gurmukhi", "gu": "gujarati",
+    "or": "oriya", "ta": "tamil", "te": "telugu",
+    "kn": "kannada", "ml": "malayalam",
 }
 """ISO 639-1 language → the script its titles are written in."""
 
@@ -137,10 +135,10 @@ def romanize(text: str) -> tuple[str, ...]:
             rounded.append(run)
             continue
         scheme, drops = found
-        if scheme == sanscript.MALAYALAM:
+        if scheme == "malayalam":
             run = _malayalam(run)
-        iast = sanscript.transliterate(run, scheme, sanscript.IAST)
-        if scheme == sanscript.BENGALI:
+        iast = _transliterate(run, scheme, "iast")
+        if scheme == "bengali":
             iast = iast.replace("v", "b")
         literal.append(_ascii(iast))
         raw = iast
@@ -149,7 +147,7 @@ def romanize(text: str) -> tuple[str, ...]:
             iast = re.sub("(?:ṃ|m\u0310)(?!\\w)", "", iast)
             iast = re.sub(r"\w+", lambda m: _drop_schwas(m.group()), iast)
         spoken.append(_ascii(iast))
-        if scheme == sanscript.BENGALI:
+        if scheme == "bengali":
             # Bengali says its inherent vowel "o": তুমি রবে is "tumi robe".
             final_dropped = re.sub(r"(?<=[^\W\d_aāiīuūeo])a\b", "", raw)
             rounded.append(_ascii(re.sub(r"a(?![iu])", "o", final_dropped)))
@@ -165,11 +163,19 @@ def to_native(text: str, language: str) -> str | None:
     scheme = LANGUAGE_SCRIPTS.get(language.strip().lower())
     if scheme is None or not any(c.isascii() and c.isalpha() for c in text):
         return None
-    native = sanscript.transliterate(text.lower(), sanscript.ITRANS, scheme)
+    native = _transliterate(text.lower(), "itrans", scheme)
     if scheme in _DROPS_FINAL_VOWEL:
         # "dil" is दिल: these scripts write a word's last consonant without a virama.
         native = re.sub(r"\u094D(?!\w)", "", native)
     return native
 
 
-_DROPS_FINAL_VOWEL = frozenset({sanscript.DEVANAGARI})
+_DROPS_FINAL_VOWEL = frozenset({"devanagari"})
+
+
+def _transliterate(text: str, source: str, target: str) -> str:
+    # indic-transliteration loads its scheme tables on import: only when a name needs it.
+    from indic_transliteration import sanscript
+
+    result: str = sanscript.transliterate(text, source, target)
+    return result

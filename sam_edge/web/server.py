@@ -8,6 +8,8 @@ print a ``KeyboardInterrupt`` traceback. A second Ctrl-C still forces the exit.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import signal
 import threading
 from collections.abc import Generator
@@ -22,7 +24,24 @@ GRACEFUL_S = 2.0
 itself, so without a limit stopping the service would wait for every browser."""
 
 
+TICK_S = 1.0
+"""uvicorn ticks ten times a second to notice a stop; this one waits for it (and refreshes the
+Date header once a second), so an idle device sleeps."""
+
+
 class Server(uvicorn.Server):
+    _wake: asyncio.Event | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        ticks = 0
+        while not await self.on_tick(ticks):
+            ticks += 10  # on_tick refreshes the headers when the count is a multiple of 10
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), TICK_S)
+
     @contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         if threading.current_thread() is not threading.main_thread():
@@ -39,3 +58,5 @@ class Server(uvicorn.Server):
         if self.should_exit and sig == signal.SIGINT:
             self.force_exit = True
         self.should_exit = True
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)

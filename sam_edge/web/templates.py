@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).with_name("templates")),
-    autoescape=select_autoescape(["html"]),
-)
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+
+@functools.cache
+def templates() -> Environment:
+    """Jinja2, loaded when a page is first served."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    return Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
+                       autoescape=select_autoescape(["html"]))
 
 
 def render(name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status)
+    return HTMLResponse(templates().get_template(name).render(**context), status_code=status)
 
 
 def login_page(next_path: str, error: str) -> str:
     """The pairing-code form; ``next_path`` must already be one of the safe places."""
-    return TEMPLATES.get_template("login.html").render(next=next_path, error=error)
+    return templates().get_template("login.html").render(next=next_path, error=error)
 
 
 def result_page(title: str, message: str, *, ok: bool, status: int = 200) -> HTMLResponse:
