@@ -1,8 +1,9 @@
 """Memory and start-up of a real ``sam-edge run`` (no keys, the simulated mode).
 
 Prints the cold start to the first ``/health`` 200 (against starting a bare Python
-interpreter, the baseline), the idle RSS after start-up and the peak RSS after text turns and
-talk-button turns (against the RSS of a bare interpreter).
+interpreter, the baseline), the idle RSS after start-up, the CPU it uses while idle (no
+microphone, nothing playing) and the peak RSS after text turns and talk-button turns (against
+the RSS of a bare interpreter).
 
     .venv/bin/python bench/memory.py [--turns 100] [--starts 5]
 """
@@ -63,6 +64,18 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=15)
 
 
+def idle_cpu(pid: int, seconds: float) -> tuple[float, int]:
+    """CPU seconds (user + system) the process used while nothing happened, and its threads."""
+    def used() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    before = used()
+    time.sleep(seconds)
+    threads = len(list(Path(f"/proc/{pid}/task").iterdir()))
+    return used() - before, threads
+
+
 def bare_python() -> tuple[float, int]:
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", "pass"], check=True)
@@ -79,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=100)
     parser.add_argument("--starts", type=int, default=5)
+    parser.add_argument("--idle-s", type=float, default=30.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
@@ -91,6 +105,7 @@ def main() -> None:
         proc, base, _ = start(data)
         time.sleep(2.0)
         idle = status(proc.pid, "VmRSS")
+        cpu_s, threads = idle_cpu(proc.pid, args.idle_s)
         with httpx.Client(base_url=base, timeout=30) as client:
             for i in range(args.turns):
                 client.post("/v1/chat/message", json={"text": TEXTS[i % len(TEXTS)]})
@@ -112,6 +127,8 @@ def main() -> None:
           f"({warm / base_start:4.1f}x)")
     print(f"  RSS idle {idle / 1024:6.1f} MiB   peak {peak / 1024:6.1f} MiB   "
           f"bare python {base_rss / 1024:5.1f} MiB ({idle / base_rss:4.1f}x idle)")
+    print(f"  idle CPU {cpu_s:.2f} s in {args.idle_s:.0f} s = {100 * cpu_s / args.idle_s:.2f} % "
+          f"of a core, {threads} threads")
 
 
 if __name__ == "__main__":

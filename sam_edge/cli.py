@@ -40,7 +40,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     app = create_app(settings)
     config = uvicorn.Config(app, host=settings.http.host, port=settings.http.port,
                             log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=GRACEFUL_S)
+                            timeout_graceful_shutdown=round(GRACEFUL_S))
     server = Server(config)
     log.info("SAM Edge %s starting on http://%s:%d (data in %s)", __version__,
              settings.http.host, settings.http.port, settings.data.dir)

@@ -89,12 +89,13 @@ class DbTokenStore:
             os.utime(self._stamp, ns=(now, now))
 
     async def _row(self, session: Any, platform: str) -> PlatformAccount | None:
-        return await session.scalar(
+        row: PlatformAccount | None = await session.scalar(
             select(PlatformAccount).where(
                 PlatformAccount.user_id == self._user_id,
                 PlatformAccount.platform_name == platform,
             )
         )
+        return row
 
     async def _ensure_user(self, session: Any) -> None:
         if await session.get(User, self._user_id) is None:

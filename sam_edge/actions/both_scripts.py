@@ -33,8 +33,8 @@ async def search_both_scripts(adapter: MusicPlatform, query: str, *, artist: str
                               ) -> Track | None:
     """The platform's answer for ``query``, also searched in ``languages``' scripts."""
     found = await adapter.search(query, artist=artist, kind=kind, limit=limit)
-    natives = [] if has_indic(query) else [to_native(query, lang) for lang in languages]
-    natives = list(dict.fromkeys(n for n in natives if n))
+    rendered = [] if has_indic(query) else [to_native(query, lang) for lang in languages]
+    natives: list[str] = [n for n in dict.fromkeys(rendered) if n]
     if not natives:
         return found[0] if found else None
     best = clear_match(query, found)

@@ -49,7 +49,7 @@ def _moved(old: dict[str, Any], new: dict[str, Any]) -> bool:
     if before is None or now is None:
         return before != now
     expected = before + ((new["at"] - old["at"]) * 1000 if new.get("is_playing") else 0)
-    return abs(now - expected) > SEEK_SLACK_MS
+    return bool(abs(now - expected) > SEEK_SLACK_MS)
 
 
 class NowPlayingWatch:

@@ -92,7 +92,7 @@ def _read_native_wav(data: bytes, max_seconds: float | None) -> bytes | None:
                 raise TooLong(seconds, max_seconds)
             if (channels, width, rate) != (CHANNELS, SAMPLE_WIDTH, SAMPLE_RATE):
                 return None
-            pcm = wav.readframes(nframes)
+            pcm: bytes = wav.readframes(nframes)
     except wave.Error as exc:
         if "unknown format" in str(exc):
             return None  # float or WAVE_FORMAT_EXTENSIBLE: ffmpeg reads those

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..db.models import SearchCacheEntry
 from ..platforms.base import Track
 
-_T = SearchCacheEntry.__table__
+_T: Table = SearchCacheEntry.__table__  # type: ignore[assignment]
 
 
 class SearchCacheStore:

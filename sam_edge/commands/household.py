@@ -13,9 +13,13 @@ import argparse
 import asyncio
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, SamError
 from ..settings import Settings, config_path
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 RESTART = ("a running sam-edge service keeps its old store until it is restarted "
            "(sudo systemctl restart sam-edge)")
@@ -25,7 +29,7 @@ def _say(message: str) -> None:
     print(f"sam-edge: {message}", file=sys.stderr)
 
 
-async def _open(settings: Settings, database_url: str, redis_url: str) -> object:
+async def _open(settings: Settings, database_url: str, redis_url: str) -> AsyncEngine:
     from ..household.bus import check_redis
     from ..household.database import check_database, make_household_engine, migrate_household
 
@@ -80,7 +84,7 @@ async def _join(settings: Settings, args: argparse.Namespace) -> int:
     token = JoinToken.decode(args.token)
     household = validated(token.database_url, token.redis_url, token.name, args.device)
     engine = await _open(settings, household.database_url, household.redis_url)
-    await engine.dispose()  # type: ignore[attr-defined]
+    await engine.dispose()
     settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     write_key(settings.data.dir / KEY_FILE, token.key)
     write_section(config_path(args.config, os.environ), household)

@@ -21,7 +21,11 @@ async def _paste_or_callback(pending: Path) -> str | None:
 
     def read() -> None:
         text = sys.stdin.readline()
-        loop.call_soon_threadsafe(lambda: line.done() or line.set_result(text))
+        def answer() -> None:
+            if not line.done():
+                line.set_result(text)
+
+        loop.call_soon_threadsafe(answer)
 
     # A daemon thread: a blocked readline must not keep the process alive after pairing.
     threading.Thread(target=read, daemon=True).start()

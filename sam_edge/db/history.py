@@ -6,12 +6,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .models import DeviceState, DialogTurn
 
-_TURNS = DialogTurn.__table__
+_TURNS: Table = DialogTurn.__table__  # type: ignore[assignment]
 PRUNE_EVERY = 20
 
 

@@ -123,12 +123,12 @@ class DialogManager:
             except Exception:  # a platform error here only means "no reference"
                 state = None
             if state is not None and state.title:
-                params: dict[str, Any] = {"query": state.title, "kind": "track"}
+                playing: dict[str, Any] = {"query": state.title, "kind": "track"}
                 if state.artist:
-                    params["artist"] = state.artist
+                    playing["artist"] = state.artist
                 if state.platform:
-                    params["platform"] = state.platform
-                return replace(intent, parameters=params, source="history")
+                    playing["platform"] = state.platform
+                return replace(intent, parameters=playing, source="history")
         return None
 
     async def _ask_llm(self, text: str, turns: list[StoredTurn]) -> Understanding:

@@ -187,10 +187,10 @@ class GroqSpeechToText:
         except (ValueError, TypeError, AttributeError) as err:
             raise _bad_reply(type(err).__name__) from err
         try:
-            data = result.to_dict()
+            data: dict[str, Any] = result.to_dict()
             if not isinstance(data.get("text"), str):
                 raise TypeError("no text")
-            text = data["text"].strip()
+            text = str(data["text"]).strip()
             segments = [s for s in data.get("segments") or [] if isinstance(s, Mapping)]
             language = str(data.get("language") or self._language)
             duration = float(data.get("duration") or clip.duration_s)

@@ -14,7 +14,7 @@ import asyncio
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
@@ -50,7 +50,7 @@ class Gate:
 
 
 async def batches(calls: Iterable[Callable[[], Awaitable[T]]], ahead: int,
-                  most: int) -> AsyncIterator[list[T]]:
+                  most: int) -> AsyncGenerator[list[T], None]:
     """Like :func:`in_order`, but with the results that are already there handed back together
     (up to ``most``), so the caller can store them in one transaction."""
     pending: deque[asyncio.Future[T]] = deque()
@@ -82,7 +82,7 @@ async def batches(calls: Iterable[Callable[[], Awaitable[T]]], ahead: int,
 
 
 async def in_order(calls: Iterable[Callable[[], Awaitable[T]]],
-                   ahead: int) -> AsyncIterator[T]:
+                   ahead: int) -> AsyncGenerator[T, None]:
     """Each call's result in the order of ``calls``, with up to ``ahead`` of them started.
 
     Closing the iterator early (or an error) cancels what was started and not yet handed back."""

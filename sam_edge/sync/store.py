@@ -54,7 +54,8 @@ class LibraryStore:
         if status is not None:
             query = query.where(SyncRun.status == status)
         async with self._sessions() as session:
-            return await session.scalar(query.order_by(SyncRun.id.desc()).limit(1))
+            run: SyncRun | None = await session.scalar(query.order_by(SyncRun.id.desc()).limit(1))
+            return run
 
     async def start_run(self, platform: str, now: float) -> SyncRun:
         async with self._sessions.begin() as session:
@@ -94,7 +95,7 @@ class LibraryStore:
             gone = await session.execute(delete(LibraryPlaylist).where(
                 LibraryPlaylist.platform == platform,
                 or_(LibraryPlaylist.seen_run.is_(None), LibraryPlaylist.seen_run != run_id)))
-            delta.removed += gone.rowcount or 0  # type: ignore[attr-defined]
+            delta.removed += gone.rowcount or 0
             delta.removed += await self._prune(session, platform)
             await self._bump(session, run_id, delta, status="ok", finished_at=now, cursor={},
                              error="")
@@ -177,7 +178,7 @@ class LibraryStore:
                     LibraryTrack.platform == platform, LibraryTrack.liked.is_(True),
                     or_(LibraryTrack.liked_run.is_(None), LibraryTrack.liked_run != run_id),
                 ).values(liked=False, added_at=None))
-                delta.removed += unliked.rowcount or 0  # type: ignore[attr-defined]
+                delta.removed += unliked.rowcount or 0
                 cursor = {"phase": "playlists", "next": None}
             await self._bump(session, run_id, delta, cursor=cursor)
         return delta
@@ -211,8 +212,9 @@ class LibraryStore:
 
     async def playlist(self, platform: str, uri: str) -> LibraryPlaylist | None:
         async with self._sessions() as session:
-            return await session.scalar(select(LibraryPlaylist).where(
+            found: LibraryPlaylist | None = await session.scalar(select(LibraryPlaylist).where(
                 LibraryPlaylist.platform == platform, LibraryPlaylist.uri == uri))
+            return found
 
     @staticmethod
     def _describe(row: LibraryPlaylist, info: PlaylistInfo, run_id: int, now: float) -> None:

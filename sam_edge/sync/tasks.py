@@ -169,11 +169,12 @@ def make_huey(data_dir: Path, immediate: bool = False) -> SqliteHuey:
 
 def install_tasks(huey: SqliteHuey, jobs: SyncJobs, *,
                   check_minutes: int = CHECK_MINUTES) -> SyncTasks:
-    @huey.periodic_task(crontab(minute=f"*/{check_minutes}"), name="library.check")
+    @huey.periodic_task(crontab(minute=f"*/{check_minutes}"),  # type: ignore[untyped-decorator]
+                        name="library.check")
     def check_library() -> None:
         jobs.check()
 
-    @huey.task(name="library.sync_now")
+    @huey.task(name="library.sync_now")  # type: ignore[untyped-decorator]
     def sync_now(platform: str | None = None) -> None:
         jobs.sync(platform)
 

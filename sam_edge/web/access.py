@@ -180,7 +180,7 @@ class AccessGuard:
             return False
         mapped = getattr(ip, "ipv4_mapped", None)
         same_machine = ip.is_loopback or (mapped is not None and mapped.is_loopback) or (
-            bool(server) and client[0] == server[0])
+            server is not None and bool(server) and client[0] == server[0])
         return same_machine and self._trusted_host(host_header)
 
     def bearer(self, authorization: str) -> bool | None:

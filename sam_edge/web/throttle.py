@@ -36,7 +36,7 @@ class Throttle:
     def delay_after(failures: int) -> float:
         if failures < FREE_FAILURES:
             return 0.0
-        return min(MAX_DELAY_S, FIRST_DELAY_S * 2 ** (failures - FREE_FAILURES))
+        return float(min(MAX_DELAY_S, FIRST_DELAY_S * 2 ** (failures - FREE_FAILURES)))
 
     def _record(self, client: str) -> _Record | None:
         record = self._clients.get(client)

@@ -139,7 +139,8 @@ class EchoCanceller:
         first = end - n - TAPS[-1]
         window = self._line[first:end - TAPS[0]]
         view = np.lib.stride_tricks.sliding_window_view(window, len(TAPS))
-        return (view[:, ::-1] @ weights).astype(np.float32)
+        shaped: np.ndarray = (view[:, ::-1] @ weights).astype(np.float32)
+        return shaped
 
     def _realign(self, delay: float) -> None:
         free = self.config.free_delay_ms * SAMPLE_RATE / 1000

@@ -51,7 +51,7 @@ class DelayEstimator:
         self._ref = np.zeros(size, dtype=np.float32)
         self._filled = 0
         self._since = 0
-        self._candidate: int | None = None
+        self._candidate: float | None = None
         self.delay: float | None = None
         """Accepted delay in samples, or ``None`` until one is found."""
         self.latest: float | None = None

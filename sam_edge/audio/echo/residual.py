@@ -119,8 +119,10 @@ class ResidualModel:
         if np.isnan(leak).all():
             # A class not seen yet borrows the loudest known one (or assumes no cancellation).
             known = [row for row in self._leak if not np.isnan(row).all()]
-            return np.max(known, axis=0) if known else np.ones_like(leak)
-        return leak
+            worst: np.ndarray = np.max(known, axis=0) if known else np.ones_like(leak)
+            return worst
+        found: np.ndarray = leak
+        return found
 
     @property
     def warm(self) -> bool:

@@ -28,7 +28,8 @@ from ...text.titles import Ambiguous
 from ..base import PlaybackState, Track
 from ..on_device import OnDeviceControls
 from .cover import cover_url
-from .index import LocalAlbum, LocalLibrary, LocalTrack
+from .index import LocalAlbum, LocalLibrary
+from .tags import LocalTrack
 
 TRACK_PREFIX = "local:track:"
 ALBUM_PREFIX = "local:album:"

@@ -185,7 +185,7 @@ class SoundCloudAdapter(OnDeviceControls):
         if not response.is_redirect or not location:
             raise PlatformError(f"SoundCloud gave no stream for {track.describe()}.",
                                 code="bad_response")
-        return urljoin(url, location)
+        return str(urljoin(url, location))
 
     async def _streams(self, tracks: list[Track]) -> list[tuple[str, Track] | PlatformError]:
         gate = asyncio.Semaphore(RESOLVE_AT_ONCE)

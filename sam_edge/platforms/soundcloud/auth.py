@@ -59,7 +59,7 @@ def error_text(response: httpx.Response) -> str:
     if isinstance(body, dict):
         for key in ("message", "error_description", "error_code", "error"):
             if isinstance(body.get(key), str) and body[key].strip():
-                return body[key].strip().rstrip(".")
+                return str(body[key]).strip().rstrip(".")
         for entry in body.get("errors") or []:
             if isinstance(entry, dict) and entry.get("error_message"):
                 return str(entry["error_message"]).rstrip(".")

@@ -249,7 +249,8 @@ class SpotifyAdapter:
     async def get_volume(self) -> int | None:
         state = await self._call(self._sp.current_playback)
         if state and state.get("device"):
-            return state["device"].get("volume_percent")
+            volume = state["device"].get("volume_percent")
+            return int(volume) if volume is not None else None
         device = self._pick(await self._device_list())
         return device.get("volume_percent") if device else None
 

@@ -45,7 +45,7 @@ class DeviceLost(NoDevice):
     """Spotify answered 404 for the device (``NO_ACTIVE_DEVICE`` or an unknown ``device_id``)."""
 
 
-class TokenCache(CacheHandler):
+class TokenCache(CacheHandler):  # type: ignore[misc]
     """The token dict spotipy reads, kept in memory only."""
 
     def __init__(self) -> None:
