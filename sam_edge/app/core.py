@@ -21,7 +21,6 @@ from ..cache.layered import SearchCache
 from ..cache.store import SearchCacheStore
 from ..clock import Clock, SystemClock
 from ..db.engine import make_engine, make_sessionmaker, migrate
-from ..db.private import private_umask
 from ..platforms.base import MusicPlatform
 from ..player.base import Player
 from ..settings import Settings
@@ -77,7 +76,6 @@ async def build_core(settings: Settings, *, clock: Clock | None = None,
                      platforms: dict[str, MusicPlatform] | None = None) -> Core:
     """Everything shared, ready; parts passed in replace the real ones (tests)."""
     clock = clock or SystemClock()
-    private_umask()  # every file this process makes holds the user's accounts or library
     settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     if settings.household.enabled:
         from ..household.database import open_household_store

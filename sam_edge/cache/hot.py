@@ -25,9 +25,12 @@ def _unpack(value: object) -> Track | None:
 
 class HotCache:
     def __init__(self, directory: Path, *, size_mb: int = 64) -> None:
+        existed = directory.exists() and any(directory.iterdir())
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._cache = diskcache.Cache(str(directory), size_limit=size_mb * 1024 * 1024)
-        tighten([directory])
+        # diskcache makes its files with the umask's modes: new ones are tightened quietly,
+        # loose ones that were already there are reported.
+        tighten([directory], quiet=not existed)
 
     def get(self, key: str) -> Track | None:
         return _unpack(self._cache.get(key))

@@ -59,8 +59,9 @@ def loose_paths(roots: Iterable[Path]) -> list[Path]:
     return found
 
 
-def tighten(roots: Iterable[Path]) -> list[Path]:
-    """Directories to 0700 and files to 0600 under ``roots``; returns what was changed."""
+def tighten(roots: Iterable[Path], *, quiet: bool = False) -> list[Path]:
+    """Directories to 0700 and files to 0600 under ``roots``; returns what was changed.
+    ``quiet`` for files this process has just made (a library may not honour our modes)."""
     changed = []
     for path in loose_paths(roots):
         try:
@@ -69,7 +70,7 @@ def tighten(roots: Iterable[Path]) -> list[Path]:
             log.warning("cannot make %s private: %s", path, exc.strerror)
             continue
         changed.append(path)
-    if changed:
+    if changed and not quiet:
         log.warning("made %d files and directories in the data dir private (others could read "
                     "them), e.g. %s", len(changed), changed[0])
     return changed

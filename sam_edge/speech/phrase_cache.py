@@ -35,9 +35,10 @@ class PhraseCache:
         max_chars: int = MAX_CHARS,
         ttl_s: float | None = TTL_S,
     ) -> None:
+        existed = directory.exists() and any(directory.iterdir())
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._cache = diskcache.Cache(str(directory), size_limit=size_mb * 1024 * 1024)
-        tighten([directory])
+        tighten([directory], quiet=not existed)  # see HotCache
         self.max_chars = max_chars
         self.ttl_s = ttl_s
 
