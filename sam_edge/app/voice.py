@@ -47,14 +47,7 @@ class VoiceParts:
 
 
 def endpoint_config(settings: Settings) -> EndpointConfig:
-    listen = settings.listen
-    return EndpointConfig(
-        pre_roll_ms=listen.pre_roll_ms,
-        trailing_silence_ms=listen.trailing_silence_ms,
-        no_speech_timeout_ms=listen.no_speech_timeout_ms,
-        max_utterance_ms=listen.max_utterance_ms,
-        min_speech_ms=listen.min_voiced_ms,
-    )
+    return EndpointConfig.from_settings(settings.listen)
 
 
 def speech_trimmer(vad_mode: int) -> Callable[[bytes], tuple[int, bytes]]:

@@ -94,10 +94,7 @@ async def _listen(settings: Settings, wav: Path, reference: Path | None) -> int:
 def endpoint_config(settings: Settings) -> EndpointConfig:
     from ..listen.endpoint import EndpointConfig
 
-    s = settings.listen
-    return EndpointConfig(pre_roll_ms=s.pre_roll_ms, trailing_silence_ms=s.trailing_silence_ms,
-                          no_speech_timeout_ms=s.no_speech_timeout_ms,
-                          max_utterance_ms=s.max_utterance_ms, min_speech_ms=s.min_voiced_ms)
+    return EndpointConfig.from_settings(settings.listen)
 
 
 def cmd_listen(settings: Settings, args: argparse.Namespace) -> int:

@@ -33,9 +33,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..audio.format import FRAME_MS
+from ..settings import ListenSettings
 
 EndpointKind = Literal["speech", "timeout"]
 EndpointReason = Literal["silence", "max_length", "no_speech", "flush", "provisional"]
+
+
+_LISTEN = ListenSettings()
+"""The defaults live in the settings; pure tests build configs without them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,19 +48,26 @@ class EndpointConfig:
     """Endpointing thresholds, all in milliseconds (rounded to whole frames)."""
 
     frame_ms: int = FRAME_MS
-    pre_roll_ms: int = 300
+    pre_roll_ms: int = _LISTEN.pre_roll_ms
     """Audio kept from before the detected start; must cover ``start_window_ms``."""
     start_window_ms: int = 150
     start_ratio: float = 0.8
     """Share of voiced frames in the start window that means speech has started."""
-    trailing_silence_ms: int = 600
+    trailing_silence_ms: int = _LISTEN.trailing_silence_ms
     provisional_silence_ms: int = 250
     """Trailing silence after which a provisional end is offered (``0``: never)."""
     resume_ms: int = 90
     """A voiced run this long cancels the trailing silence counted so far."""
-    no_speech_timeout_ms: int = 8000
-    max_utterance_ms: int = 15000
-    min_speech_ms: int = 250
+    no_speech_timeout_ms: int = _LISTEN.no_speech_timeout_ms
+    max_utterance_ms: int = _LISTEN.max_utterance_ms
+    min_speech_ms: int = _LISTEN.min_voiced_ms
+
+    @classmethod
+    def from_settings(cls, listen: ListenSettings) -> EndpointConfig:
+        return cls(pre_roll_ms=listen.pre_roll_ms,
+                   trailing_silence_ms=listen.trailing_silence_ms,
+                   no_speech_timeout_ms=listen.no_speech_timeout_ms,
+                   max_utterance_ms=listen.max_utterance_ms, min_speech_ms=listen.min_voiced_ms)
 
     def __post_init__(self) -> None:
         if self.frame_ms <= 0:
