@@ -315,3 +315,25 @@ def test_doctor_tone_goes_through_aplay(tmp_path: Path, monkeypatch: pytest.Monk
     assert "microphone" in report
     assert "ok    test tone" in report and "did you hear" in report
     assert played.stat().st_size > 16000 * 2 * 0.2  # two short tones, 16 kHz 16-bit
+
+
+async def test_status_shows_every_kind_of_turn_with_its_timings_when_stopped(
+        tmp_path: Path) -> None:
+    from sam_edge.app.runtime import build_runtime
+    from tests.fakes.recording import RecordingPlayer
+
+    settings = make_settings(tmp_path)
+    rt = await build_runtime(settings, player=RecordingPlayer())
+    try:
+        await rt.runner.chat("pause")
+        await rt.gpio.controller.next()  # a button turn (nothing is playing: it fails)
+    finally:
+        await rt.aclose()
+
+    report = await asyncio.to_thread(status_report, settings)  # the service is stopped
+
+    turns = report.split("Recent turns:")[1].split("Recent requests:")[0]
+    assert "chat" in turns and "button" in turns
+    assert "PAUSE" in turns and "NEXT" in turns
+    assert "understand" in turns and "total" in turns and " ms" in turns
+    assert "pause" not in turns.replace("PAUSE", "")  # no words, only outcomes

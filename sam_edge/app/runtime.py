@@ -24,6 +24,7 @@ from ..cache.layered import SearchCache
 from ..cache.library import LibraryResolver
 from ..clock import Clock
 from ..db.history import DeviceStateStore, HistoryStore
+from ..db.turns import TurnRecords
 from ..dialog.llm import IntentLLM
 from ..dialog.manager import DialogManager
 from ..events import EventBus, EventType
@@ -68,6 +69,9 @@ class Runtime:
     sync: LibrarySyncService
     now_playing: NowPlayingWatch
     turns: TurnLog
+    """The last turns in memory, for the page."""
+    turn_records: TurnRecords
+    """Every turn's outcome and timings in the database, for ``sam-edge status``."""
     watchdog: PlayerWatchdog | None = None
     sync_jobs: LoopJobs | None = None
     """The schedule (``sam_edge.sync.tasks``), when there is a library to sync."""
@@ -181,6 +185,7 @@ class Runtime:
                 except Exception:
                     log.exception("closing %s failed", type(part).__name__)
         await self.runner.dialog.flush()
+        await self.turn_records.flush()
         closer = getattr(self.llm, "aclose", None)
         if closer is not None:
             await closer()
@@ -250,10 +255,12 @@ async def build_runtime(
     bus.subscribe(now_playing.on_event)
     turns = TurnLog()
     bus.subscribe(turns.on_event)
+    records = TurnRecords(core.sessions)
+    bus.subscribe(records.on_event)
     return Runtime(core=core, llm=llm, runner=runner, bus=bus, listener=listener, gpio=gpio,
                    account_leds=account_leds, library=library, sync=sync,
-                   now_playing=now_playing, turns=turns, watchdog=watchdog,
-                   simulated=simulated)
+                   now_playing=now_playing, turns=turns, turn_records=records,
+                   watchdog=watchdog, simulated=simulated)
 
 
 def _report(bus: EventBus, message: str) -> None:

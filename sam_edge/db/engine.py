@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5000
-HEAD = "0002"
+HEAD = "0003"
 """The newest revision; a database already there starts without importing Alembic at all
 (it costs the daemon about 10 MB). A test keeps this equal to Alembic's own head."""
 

@@ -89,6 +89,22 @@ class DialogTurn(Base):
     status: Mapped[str] = mapped_column(String(32), default="ok")
 
 
+class TurnRecord(Base):
+    """A finished turn: its source, outcome and stage timings (no words)."""
+
+    __tablename__ = "turn_log"
+    __table_args__ = (Index("ix_turn_log_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    turn_id: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32), default="")
+    status: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(64), default="")
+    timings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
 class DeviceState(Base):
     __tablename__ = "device_state"
 

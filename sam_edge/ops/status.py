@@ -19,6 +19,7 @@ from .. import __version__
 from ..accounts.report import not_connected_reason
 from ..accounts.secrets import KEY_FILE, Cipher, new_key
 from ..accounts.store import DbTokenStore
+from ..db.turns import TurnRecords
 from ..settings import Settings
 from ._common import check_owner, human_bytes, open_database, service_json, tables
 
@@ -99,6 +100,17 @@ async def _search_rows(sessions: async_sessionmaker[Any], present: set[str]) -> 
 
 async def _recent_turns(sessions: async_sessionmaker[Any], present: set[str],
                         now: float) -> list[str]:
+    """The newest turns of every kind (voice, upload, chat, button) with their timings."""
+    if "turn_log" not in present:
+        return []
+    turns = await TurnRecords(sessions).recent(RECENT_TURNS)
+    return [f"{_when(t.created_at, now)}  {t.source:<6} {t.action or '-':<10} "
+            f"{(t.code or t.status):<14} {_timings(t.timings) or 'no timings'}" for t in turns]
+
+
+async def _recent_requests(sessions: async_sessionmaker[Any], present: set[str],
+                           now: float) -> list[str]:
+    """What was asked lately, from the dialog history (``sam-edge forget`` erases it)."""
     if "dialog_turns" not in present:
         return []
     async with sessions() as session:
@@ -154,6 +166,7 @@ async def _gather(settings: Settings, now: float) -> dict[str, list[str]]:
             out["sync"] = await _last_sync(sessions, present, now)
             search_rows = await _search_rows(sessions, present)
             out["turns"] = await _recent_turns(sessions, present, now)
+            out["requests"] = await _recent_requests(sessions, present, now)
     out["cache"] = [
         _diskcache_line("hot cache", settings.cache_dir),
         _diskcache_line("phrase cache", settings.phrase_cache_dir),
@@ -173,6 +186,7 @@ def status_report(settings: Settings, *, now: float | None = None) -> str:
         ("Last sync", facts["sync"]),
         ("Cache", facts["cache"]),
         ("Recent turns", facts["turns"] or ["none"]),
+        ("Recent requests", facts.get("requests") or ["none"]),
     ]
     lines = [f"SAM Edge {__version__}, data in {settings.data.dir}"]
     for title, items in sections:

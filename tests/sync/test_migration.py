@@ -75,15 +75,15 @@ def test_upgrading_a_0001_database_keeps_its_rows_and_backs_it_up(tmp_path: Path
     _a_0001_database_in_use(db)
     assert not _tables(db) & LIBRARY
 
-    assert HEAD == "0002"
-    assert migrate(db) == "0002"
+    assert HEAD == "0003"
+    assert migrate(db) == "0003"
 
     assert _kept(db) == EXPECTED
     assert _tables(db) >= LIBRARY
     backup = tmp_path / "sam-edge.sqlite3.before-0001"
     assert backup.exists()
     assert _kept(backup) == EXPECTED and not _tables(backup) & LIBRARY
-    assert migrate(db) == "0002"  # the fast path: no second backup, nothing to do
+    assert migrate(db) == "0003"  # the fast path: no second backup, nothing to do
     assert sorted(p.name for p in tmp_path.glob("*.before-*")) == [backup.name]
 
 
