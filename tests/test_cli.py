@@ -348,3 +348,23 @@ def test_a_malformed_state_is_a_one_line_error(env: dict[str, str],
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "state" in done.stderr
+
+
+def test_forget_erases_the_running_services_words_too(
+        service: tuple[dict[str, str], FakeSpotify]) -> None:
+    env, _fake = service
+    base = f"http://127.0.0.1:{env['SAM_HTTP_PORT']}"
+    assert sam(env, "chat", "--json", "play Doxy").returncode == 0
+    before = httpx.get(f"{base}/v1/state", timeout=5).json()["last"]
+    assert before["parameters"]
+
+    done = sam(env, "forget")
+
+    assert done.returncode == 0, done.stderr
+    assert "forgot what it showed too" in done.stdout
+    last = httpx.get(f"{base}/v1/state", timeout=5).json()["last"]
+    assert last["status"] == before["status"] and last["timings_ms"]
+    assert not {"transcript", "parameters", "response_text"} & set(last)
+    turns = httpx.get(f"{base}/v1/turns", timeout=5).json()
+    listed = turns["turns"] if isinstance(turns, dict) else turns
+    assert listed and all("Doxy" not in json.dumps(t) for t in listed)

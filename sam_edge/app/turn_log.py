@@ -15,6 +15,10 @@ STARTED = ("text", "button", "command", "by")
 """What ``turn_start`` says about the turn's input, kept beside its result."""
 
 
+WORDS = ("transcript", "text", "parameters", "response_text")
+"""What a turn holds of the user's words."""
+
+
 class TurnLog:
     def __init__(self, size: int = KEEP) -> None:
         self._turns: deque[dict[str, Any]] = deque(maxlen=size)
@@ -29,6 +33,14 @@ class TurnLog:
         elif event.type is EventType.TURN_END:
             started = self._open.pop(turn_id, {})
             self._turns.append({**started, **event.data, "at": time.time()})
+
+    def forget_words(self) -> None:
+        """Drop what was said or typed (``sam-edge forget``); outcomes and timings stay."""
+        for turn in (*self._turns, *self._open.values()):
+            for key in WORDS:
+                turn.pop(key, None)
+            if isinstance(turn.get("error"), dict):  # its message may quote the request
+                turn["error"] = {"code": turn["error"].get("code", "")}
 
     def recent(self) -> list[dict[str, Any]]:
         """Newest first."""

@@ -39,6 +39,14 @@ def service_get(settings: Settings, path: str, *,
         return None
 
 
+def service_post(settings: Settings, path: str, *, timeout: float = SERVICE_TIMEOUT_S) -> bool:
+    """``POST path`` to the running service (from this machine: no credentials needed)."""
+    try:
+        return httpx.post(f"{settings.service_url}{path}", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def service_json(settings: Settings, path: str, *,
                  timeout: float = SERVICE_TIMEOUT_S) -> dict[str, Any] | None:
     response = service_get(settings, path, timeout=timeout)

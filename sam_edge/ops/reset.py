@@ -27,6 +27,7 @@ from ._common import (
     ServiceRunning,
     check_owner,
     service_get,
+    service_post,
     tables,
 )
 
@@ -94,8 +95,11 @@ def forget(settings: Settings) -> str:
     lines = [f"Forgot {count} dialog turn{'s' if count != 1 else ''}"
              + (f" and removed {', '.join(files)}." if files else ".")]
     if service_get(settings, "/health") is not None:
-        lines.append("The running service still shows its last turn on its page until it "
-                     "restarts: sudo systemctl restart sam-edge")
+        if service_post(settings, "/v1/forget"):
+            lines.append("The running service forgot what it showed too.")
+        else:
+            lines.append("The running service still shows its last turn on its page until it "
+                         "restarts: sudo systemctl restart sam-edge")
     return "\n".join(lines)
 
 

@@ -82,6 +82,14 @@ class TurnRunner:
             self.bus.set_state(State.ERROR if result.status == "error" else State.IDLE)
         return result
 
+    def forget_words(self) -> None:
+        """``sam-edge forget``: the last turn keeps its outcome, not what was said."""
+        for key in ("transcript", "parameters", "response_text"):
+            self.last.pop(key, None)
+        error = self.last.get("error")
+        if isinstance(error, dict):  # its message may quote the request
+            self.last["error"] = {"code": error.get("code", "")}
+
     async def chat(self, text: str, session_id: str = "default", *,
                    source: Source = Source.CHAT) -> TurnResult:
         """A typed command: understand → act → verify (no speech)."""

@@ -103,3 +103,11 @@ async def state(rt: RuntimeDep) -> dict[str, Any]:
         "last": rt.runner.last,
         "muted": rt.listener.muted,
     }
+
+
+@router.post("/v1/forget")
+async def forget(rt: RuntimeDep) -> dict[str, Any]:
+    """Forget what was said in memory too (``sam-edge forget`` erases the stored history)."""
+    rt.runner.forget_words()
+    rt.turns.forget_words()
+    return {"forgotten": True}
