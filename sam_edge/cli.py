@@ -19,6 +19,7 @@ from .commands.household import add_parser as add_household_parser
 from .commands.household import cmd_household
 from .commands.operations import cmd_doctor, cmd_forget, cmd_reset, cmd_status, cmd_sync
 from .commands.pair import cmd_pair
+from .commands.talk import cmd_talk
 from .commands.voice import cmd_listen, cmd_say
 from .errors import ConfigError
 from .settings import Settings, load_settings
@@ -86,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="what the device played during the recording, from the same "
                         "instant (any rate, mono or stereo): its echo is cancelled")
 
+    talk = sub.add_parser("talk", help="the Enter key as the talk button (Ctrl-C ends)")
+    talk.add_argument("--json", action="store_true", help="print each turn's JSON object")
     say = sub.add_parser("say", help="speak a sentence")
     say.add_argument("text", nargs="+")
     say.add_argument("--out", metavar="FILE.wav", help="write a WAV instead of playing it")
@@ -104,8 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"run": cmd_run, "chat": cmd_chat, "pair": cmd_pair, "listen": cmd_listen,
-            "say": cmd_say, "status": cmd_status, "doctor": cmd_doctor, "forget": cmd_forget,
-            "reset": cmd_reset, "sync": cmd_sync, "household": cmd_household}
+            "talk": cmd_talk, "say": cmd_say, "status": cmd_status, "doctor": cmd_doctor,
+            "forget": cmd_forget, "reset": cmd_reset, "sync": cmd_sync,
+            "household": cmd_household}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -368,3 +368,21 @@ def test_forget_erases_the_running_services_words_too(
     turns = httpx.get(f"{base}/v1/turns", timeout=5).json()
     listed = turns["turns"] if isinstance(turns, dict) else turns
     assert listed and all("Doxy" not in json.dumps(t) for t in listed)
+
+
+def test_talk_with_the_enter_key_against_the_running_service(
+        service: tuple[dict[str, str], FakeSpotify]) -> None:
+    env, _fake = service
+    # One Enter, then the end of input: one voice turn (the simulated demo request), answered.
+    done = sam(env, "talk", "--json", stdin="\n")
+    assert done.returncode == 0, done.stderr
+    turns = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    assert len(turns) == 1 and turns[0]["source"] == "voice"
+    assert turns[0]["transcript"] and "status" in turns[0]
+
+
+def test_talk_in_process_when_no_service_answers(env: dict[str, str]) -> None:
+    done = sam(env, "talk", stdin="\n")
+    assert done.returncode == 0, done.stderr
+    assert "Press Enter to talk" in done.stderr
+    assert done.stdout.strip()  # what was heard and the answer
