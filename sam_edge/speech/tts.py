@@ -187,6 +187,9 @@ class SpeechService:
         self._cool_down_s = cool_down_s
         self._long_cool_down_s = long_cool_down_s
         self._primary_after = float("-inf")
+        self._model_after: dict[str, float] = {}
+        """A model the API refused (e.g. ``eleven_v3`` on an account without it) rests alone:
+        replies in other languages keep the primary voice."""
         self.simulated = simulated
         """Empty, or what stands in for what, e.g. for the start-up line."""
         self.last_source = "none"
@@ -209,7 +212,9 @@ class SpeechService:
                 self.last_source = "cache"
                 yield cached
                 return
-        if primary is not None and not self.primary_cooling_down:
+        model = primary.choose(text).model if primary is not None else ""
+        if (primary is not None and not self.primary_cooling_down
+                and self._clock.monotonic() >= self._model_after.get(model, float("-inf"))):
             collected: list[bytes] = []
             try:
                 async with aclosing(primary.stream(text)) as chunks:
@@ -218,7 +223,7 @@ class SpeechService:
                         collected.append(chunk)
                         yield chunk
             except TtsUnavailable as err:
-                self._cool_down(err)
+                self._cool_down(err, model)
                 if collected:
                     return
             else:
@@ -235,9 +240,12 @@ class SpeechService:
             except TtsUnavailable as err:
                 log.warning("espeak-ng could not speak: %s", err)
 
-    def _cool_down(self, err: TtsUnavailable) -> None:
+    def _cool_down(self, err: TtsUnavailable, model: str) -> None:
         seconds = self._long_cool_down_s if err.kind in LONG_FAILURES else self._cool_down_s
-        self._primary_after = self._clock.monotonic() + seconds
+        if err.kind == "config":  # this model or its language code, not the account
+            self._model_after[model] = self._clock.monotonic() + seconds
+        else:
+            self._primary_after = self._clock.monotonic() + seconds
         instead = "espeak-ng" if self.fallback is not None else "text only"
         log.warning("%s Speaking with %s for %d s.", err.message, instead, seconds)
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from sam_edge.audio.format import SAMPLE_RATE
+from sam_edge.clock import ManualClock
 from sam_edge.settings import ElevenLabsSettings, load_settings
 from sam_edge.speech.espeak import EspeakTTS, resample, ssml, wav_to_pcm
 from sam_edge.speech.factory import build_tts
@@ -19,7 +20,7 @@ from sam_edge.speech.languages import reply_language, script_runs
 from sam_edge.speech.models import choose_voice
 from sam_edge.speech.phrase_cache import PhraseCache
 from sam_edge.speech.tts import ElevenLabsTTS, SpeechService
-from tests.fakes.elevenlabs import FakeElevenLabs
+from tests.fakes.elevenlabs import MODELS, FakeElevenLabs
 from tests.fakes.server import serve
 
 KEY = "xi_test_key"
@@ -149,6 +150,19 @@ async def test_telugu_reply_is_not_served_from_an_english_model_entry(
         assert service.last_source == "cache" and len(fake.tts_requests) == 1
     finally:
         cache.close()
+
+
+async def test_a_refused_model_rests_alone(fake: FakeElevenLabs, eleven: ElevenLabsTTS) -> None:
+    fake.models = set(MODELS) - {"eleven_v3"}  # an account without v3
+    try:
+        service = SpeechService(eleven, EspeakTTS(), None, ManualClock())
+        assert await speak(service.stream(TELUGU)) and service.last_source == "espeak"
+        assert await speak(service.stream(ENGLISH)) and service.last_source == "elevenlabs"
+        asked = len(fake.tts_requests)
+        assert await speak(service.stream(TELUGU)) and service.last_source == "espeak"
+        assert len(fake.tts_requests) == asked  # not asked again during the rest
+    finally:
+        fake.models = set(MODELS)
 
 
 # -- espeak-ng -------------------------------------------------------------------------------
