@@ -103,12 +103,37 @@ class GroqSettings(_Section):
     timeout_s: float = Field(8.0, gt=0, le=120)
 
 
+LANGUAGE_MODELS: dict[str, str] = {
+    language: "eleven_v3" for language in ("te", "bn", "gu", "kn", "ml", "mr", "pa")
+}
+"""Languages the fast models do not speak, only ``eleven_v3``; Hindi and Tamil stay on the
+default model (flash v2.5 and multilingual v2 cover them)."""
+
+
 class ElevenLabsSettings(_Section):
     api_key: str = ""
     base_url: str = "https://api.elevenlabs.io"
     voice_id: str = "JBFqnCBsd6RMkjVDRZzb"
     model: str = "eleven_flash_v2_5"
+    """The voice model for replies in English and in every language not in ``language_models``."""
+    language_models: dict[str, str] = Field(default_factory=lambda: dict(LANGUAGE_MODELS))
+    """Reply language (ISO 639-1) → voice model, on top of the defaults (``LANGUAGE_MODELS``),
+    e.g. ``{ hi = "eleven_multilingual_v2" }`` or ``SAM_ELEVENLABS_LANGUAGE_MODELS="hi=..."``. A
+    reply's language is that of the native-script title in it (see ``[speech] languages``)."""
     timeout_s: float = Field(8.0, gt=0, le=120)
+
+    @field_validator("language_models", mode="before")
+    @classmethod
+    def _merge_language_models(cls, value: object) -> object:
+        if isinstance(value, str):  # from the environment: "te=eleven_v3,hi=eleven_flash_v2_5"
+            pairs = [p.split("=", 1) for p in value.split(",") if p.strip()]
+            if any(len(p) != 2 for p in pairs):
+                raise ValueError("expected language=model pairs separated by commas")
+            value = {p[0]: p[1] for p in pairs}
+        if isinstance(value, dict):
+            given = {str(k).strip().lower(): str(v).strip() for k, v in value.items()}
+            return LANGUAGE_MODELS | {k: v for k, v in given.items() if k and v}
+        return value
 
 
 class SpeechSettings(_Section):

@@ -8,14 +8,16 @@ is needed and nothing leaves the device.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import shutil
 import struct
 import sys
 from array import array
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
 
 from ..audio.format import SAMPLE_RATE
+from .languages import script_runs
 from .tts import TtsUnavailable
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 CHUNK_BYTES = 4096
 """128 ms of audio per chunk."""
 TIMEOUT_S = 15.0
+VOICES = frozenset({"hi", "mr", "ne", "bn", "pa", "gu", "or", "ta", "te", "kn", "ml"})
+"""espeak-ng's voices for the languages :mod:`sam_edge.speech.languages` recognises."""
 
 
 def _samples(pcm: bytes) -> array[int]:
@@ -88,14 +92,44 @@ def resample(pcm: bytes, from_rate: int, to_rate: int) -> bytes:
     return _pcm(out)
 
 
+def ssml(text: str, languages: Iterable[str] = ()) -> str | None:
+    """``text`` as SSML with each native-script run in a ``<voice>`` of its language, or
+    ``None`` when no run needs another voice than the default one.
+
+    Without it the English voice spells a Telugu title letter by letter ("Telugu sa, Telugu
+    aa, ..."); in one call with ``<voice xml:lang>`` the voices share one sample rate and the
+    sentence keeps its rhythm.
+    """
+    runs = script_runs(text, languages)
+    if not any(language in VOICES for _, language in runs):
+        return None
+    parts = []
+    for run, language in runs:
+        escaped = html.escape(run, quote=False)
+        if language in VOICES:
+            parts.append(f'<voice xml:lang="{language}">{escaped}</voice>')
+        else:
+            parts.append(escaped)
+    return "<speak>" + "".join(parts) + "</speak>"
+
+
 class EspeakTTS:
     """A :class:`~sam_edge.speech.tts.TextToSpeech` voice that always works offline."""
 
     sample_rate = SAMPLE_RATE
     name = "espeak"
 
-    def __init__(self, voice: str = "en", rate: int = 165, *, binary: str = "espeak-ng") -> None:
+    def __init__(
+        self,
+        voice: str = "en",
+        rate: int = 165,
+        *,
+        binary: str = "espeak-ng",
+        languages: Iterable[str] = (),
+    ) -> None:
         self.voice = voice
+        self.languages = tuple(languages)
+        """``[speech] languages``: which voice a shared script (Devanagari) is read with."""
         self.rate = rate
         self.binary = binary
         self.last_source = "none"
@@ -108,8 +142,13 @@ class EspeakTTS:
         return shutil.which(binary) is not None
 
     async def synthesize(self, text: str) -> bytes:
-        """The whole utterance as 16 kHz mono int16 PCM."""
+        """The whole utterance as 16 kHz mono int16 PCM; a native-script title in it is said
+        with its language's voice."""
         args = [self.binary, "--stdout", "-v", self.voice, "-s", str(self.rate), "--stdin"]
+        markup = ssml(text, self.languages)
+        if markup is not None:
+            args.insert(-1, "-m")
+            text = markup
         try:
             proc = await asyncio.create_subprocess_exec(
                 *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,

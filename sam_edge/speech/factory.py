@@ -38,8 +38,11 @@ def build_tts(settings: Settings, cache_dir: Path, *, clock: Clock | None = None
     ``cache_dir`` is the phrase cache's own directory (not the search cache's), e.g.
     ``settings.phrase_cache_dir``.
     """
-    primary = ElevenLabsTTS(settings.elevenlabs) if settings.elevenlabs.api_key else None
-    fallback = EspeakTTS() if EspeakTTS.available(ESPEAK_BINARY) else None
+    languages = settings.speech.languages
+    primary = (ElevenLabsTTS(settings.elevenlabs, languages)
+               if settings.elevenlabs.api_key else None)
+    fallback = (EspeakTTS(languages=languages)
+                if EspeakTTS.available(ESPEAK_BINARY) else None)
     if primary is not None and fallback is not None:
         simulated = ""
     elif primary is not None:

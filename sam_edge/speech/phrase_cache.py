@@ -25,7 +25,12 @@ def normalize(text: str) -> str:
 
 
 class PhraseCache:
-    """Whole 16 kHz mono int16 PCM per (voice, text), in a diskcache directory of its own."""
+    """Whole 16 kHz mono int16 PCM per (voice, text), in a diskcache directory of its own.
+
+    ``voice`` is the primary voice's key for that very text (``ElevenLabsTTS.voice_key``):
+    voice, model and language, so a Telugu reply said by ``eleven_v3`` is never answered with
+    audio an English model once made of it.
+    """
 
     def __init__(
         self,

@@ -9,7 +9,7 @@ period instead of paying the failure's latency on every reply.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,6 +17,7 @@ from ..audio.format import SAMPLE_RATE
 from ..clock import Clock, SystemClock
 from ..errors import SamError
 from ..settings import ElevenLabsSettings
+from .models import VoiceChoice, choose_voice
 
 if TYPE_CHECKING:
     import httpx
@@ -58,8 +59,10 @@ class ElevenLabsTTS:
 
     sample_rate = SAMPLE_RATE
 
-    def __init__(self, settings: ElevenLabsSettings) -> None:
+    def __init__(self, settings: ElevenLabsSettings, languages: Iterable[str] = ()) -> None:
         self._settings = settings
+        self.languages = tuple(languages)
+        """``[speech] languages``: which language a shared script (Devanagari) is read in."""
         self._client: AsyncElevenLabs | None = None
         self._http: httpx.AsyncClient | None = None
         self.last_source = "none"
@@ -67,10 +70,15 @@ class ElevenLabsTTS:
     def __repr__(self) -> str:
         return f"ElevenLabsTTS(voice={self._settings.voice_id!r}, model={self._settings.model!r})"
 
-    @property
-    def voice_key(self) -> str:
-        """What makes two renderings of one text sound alike: the phrase cache's key prefix."""
-        return f"elevenlabs/{self._settings.voice_id}/{self._settings.model}/{OUTPUT_FORMAT}"
+    def choose(self, text: str) -> VoiceChoice:
+        """The model (and language) that speaks ``text``."""
+        return choose_voice(self._settings, text, self.languages)
+
+    def voice_key(self, text: str) -> str:
+        """What makes two renderings of ``text`` sound alike: the phrase cache's key prefix,
+        with the model and language chosen for it."""
+        choice = self.choose(text)
+        return f"elevenlabs/{self._settings.voice_id}/{choice.key}/{OUTPUT_FORMAT}"
 
     def _ensure_client(self) -> AsyncElevenLabs:
         if self._client is None:
@@ -97,11 +105,13 @@ class ElevenLabsTTS:
 
         self.last_source = "none"
         client = self._ensure_client()
+        choice = self.choose(text)
         chunks = client.text_to_speech.stream(
             self._settings.voice_id,
             text=text,
-            model_id=self._settings.model,
+            model_id=choice.model,
             output_format=OUTPUT_FORMAT,
+            **({"language_code": choice.language_code} if choice.language_code else {}),
         )
         carry = b""
         try:
@@ -177,6 +187,9 @@ class SpeechService:
         self._cool_down_s = cool_down_s
         self._long_cool_down_s = long_cool_down_s
         self._primary_after = float("-inf")
+        self._model_after: dict[str, float] = {}
+        """A model the API refused (e.g. ``eleven_v3`` on an account without it) rests alone:
+        replies in other languages keep the primary voice."""
         self.simulated = simulated
         """Empty, or what stands in for what, e.g. for the start-up line."""
         self.last_source = "none"
@@ -194,12 +207,14 @@ class SpeechService:
             return
         primary, cache = self.primary, self.cache
         if primary is not None and cache is not None:
-            cached = cache.get(primary.voice_key, text)
+            cached = cache.get(primary.voice_key(text), text)
             if cached is not None:
                 self.last_source = "cache"
                 yield cached
                 return
-        if primary is not None and not self.primary_cooling_down:
+        model = primary.choose(text).model if primary is not None else ""
+        if (primary is not None and not self.primary_cooling_down
+                and self._clock.monotonic() >= self._model_after.get(model, float("-inf"))):
             collected: list[bytes] = []
             try:
                 async with aclosing(primary.stream(text)) as chunks:
@@ -208,13 +223,13 @@ class SpeechService:
                         collected.append(chunk)
                         yield chunk
             except TtsUnavailable as err:
-                self._cool_down(err)
+                self._cool_down(err, model)
                 if collected:
                     return
             else:
                 if collected:
                     if cache is not None:
-                        cache.put(primary.voice_key, text, b"".join(collected))
+                        cache.put(primary.voice_key(text), text, b"".join(collected))
                     return
         if self.fallback is not None:
             try:
@@ -225,9 +240,12 @@ class SpeechService:
             except TtsUnavailable as err:
                 log.warning("espeak-ng could not speak: %s", err)
 
-    def _cool_down(self, err: TtsUnavailable) -> None:
+    def _cool_down(self, err: TtsUnavailable, model: str) -> None:
         seconds = self._long_cool_down_s if err.kind in LONG_FAILURES else self._cool_down_s
-        self._primary_after = self._clock.monotonic() + seconds
+        if err.kind == "config":  # this model or its language code, not the account
+            self._model_after[model] = self._clock.monotonic() + seconds
+        else:
+            self._primary_after = self._clock.monotonic() + seconds
         instead = "espeak-ng" if self.fallback is not None else "text only"
         log.warning("%s Speaking with %s for %d s.", err.message, instead, seconds)
 

@@ -2,7 +2,8 @@
 
 Serve it with ``serve(fake.app)`` and give the SDK the served URL as ``base_url``. Both
 ``POST /v1/text-to-speech/{voice_id}`` and ``.../stream`` check ``xi-api-key``, validate
-``output_format`` and the body like the real API (FastAPI-style ``{"detail": ...}`` errors), and
+``output_format`` and the body like the real API (FastAPI-style ``{"detail": ...}`` errors; a
+``language_code`` its model does not take is a 400, as the live API answers), and
 answer raw audio: for ``pcm_*`` a quiet tone whose length grows with the text, 16-bit little-endian
 mono without a header, streamed in several chunks.
 """
@@ -33,6 +34,18 @@ OUTPUT_FORMATS = frozenset({
 })  # fmt: skip
 MODELS = frozenset({"eleven_flash_v2_5", "eleven_flash_v2", "eleven_turbo_v2_5",
                     "eleven_multilingual_v2", "eleven_v3"})
+_V25 = frozenset({
+    "en", "ja", "zh", "de", "hi", "fr", "ko", "pt", "it", "es", "id", "nl", "tr", "fil", "pl",
+    "sv", "bg", "ro", "ar", "cs", "el", "fi", "hr", "ms", "sk", "da", "ta", "uk", "ru", "hu",
+    "no", "vi",
+})  # fmt: skip
+LANGUAGE_CODES: dict[str, frozenset[str]] = {
+    "eleven_flash_v2_5": _V25,
+    "eleven_turbo_v2_5": _V25,
+    "eleven_v3": _V25 | {"te", "bn", "gu", "kn", "ml", "mr", "pa", "ne", "fa"},
+}
+"""Models that take ``language_code``, and the codes each accepts (v3: a part of its 74). Another
+code is a 400; the other models (multilingual v2) ignore the field."""
 SECONDS_PER_CHAR = 0.06
 """About 16 characters per second, a calm speaking pace."""
 CHUNK_BYTES = 4096
@@ -165,6 +178,10 @@ class FakeElevenLabs:
         if model not in self.models:
             message = f"A model with model ID {model} does not exist"
             return JSONResponse(detail("model_not_found", message), 400, headers), {}
+        code = body.get("language_code")
+        if code and model in LANGUAGE_CODES and code not in LANGUAGE_CODES[model]:
+            message = f"Model '{model}' does not support language_code '{code}'."
+            return JSONResponse({"detail": {"message": message}}, 400, headers), {}
         voice = request.path_params["voice_id"]
         if self.voices is not None and voice not in self.voices:
             message = f"A voice with voice_id {voice} does not exist."
