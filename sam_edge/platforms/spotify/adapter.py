@@ -24,6 +24,7 @@ from ...errors import NoDevice, PlatformError
 from ...settings import SpotifySettings
 from ..base import PlaybackState, Track
 from .auth import NO_DEVICE, PLATFORM, DeviceLost, SpotifyAuth
+from .objects import artists_of, image_of, to_track
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,24 +34,6 @@ SEARCH_LIMIT_MAX = 10
 """Development-Mode apps may ask for at most 10 results per type (2026)."""
 KINDS = ("track", "album", "artist", "playlist")
 REPEAT_STATES = ("track", "context", "off")
-
-
-def _artists(item: dict[str, Any]) -> str:
-    return ", ".join(a["name"] for a in item.get("artists") or [] if a and a.get("name"))
-
-
-def to_track(item: dict[str, Any], kind: str) -> Track:
-    """A :class:`Track` from a Spotify track, album, artist or playlist object."""
-    name, uri = item.get("name") or "", item.get("uri") or ""
-    if kind == "track":
-        return Track(uri, name, _artists(item), PLATFORM, "track",
-                     (item.get("album") or {}).get("name") or "", item.get("duration_ms"))
-    if kind == "album":
-        return Track(uri, name, _artists(item), PLATFORM, "album", name)
-    if kind == "playlist":
-        owner = (item.get("owner") or {}).get("display_name") or ""
-        return Track(uri, name, owner, PLATFORM, "playlist")
-    return Track(uri, name, "", PLATFORM, kind)
 
 
 def _session() -> requests.Session:
@@ -292,7 +275,7 @@ class SpotifyAdapter:
         return PlaybackState(
             is_playing=bool(state.get("is_playing")),
             title=item.get("name") or "",
-            artist=_artists(item) or (item.get("show") or {}).get("name") or "",
+            artist=artists_of(item) or (item.get("show") or {}).get("name") or "",
             uri=item.get("uri") or "",
             context_uri=(state.get("context") or {}).get("uri") or "",
             platform=PLATFORM,
@@ -300,14 +283,5 @@ class SpotifyAdapter:
             volume=device.get("volume_percent"),
             position_ms=state.get("progress_ms"),
             duration_ms=item.get("duration_ms"),
-            image_url=_image(item),
+            image_url=image_of(item),
         )
-
-
-def _image(item: dict[str, Any]) -> str:
-    """The largest cover of a track's album (an episode's own images otherwise)."""
-    images = (item.get("album") or {}).get("images") or item.get("images") or []
-    sized = [i for i in images if isinstance(i, dict) and i.get("url")]
-    if not sized:
-        return ""
-    return str(max(sized, key=lambda i: i.get("width") or 0)["url"])
