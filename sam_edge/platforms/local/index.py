@@ -18,19 +18,16 @@ import asyncio
 import logging
 import os
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapidfuzz import fuzz
-
 from ...clock import Clock, SystemClock
 from ...text.keystore import KeyStore
 from ...text.matcher import Decision, artist_matches, decide
-from ...text.scripts import romanize
 from ...text.titles import TitleIndex
+from .names import normalize, score
 from .tags import LocalTrack, read_track
 
 logger = logging.getLogger(__name__)
@@ -40,7 +37,6 @@ MATCH_THRESHOLD = 80.0
 """Scores (0-100) below this are not a match, so an unrelated query finds nothing."""
 VARIOUS_ARTISTS = "Various Artists"
 
-_DROPPED = frozenset("'’‘`.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,38 +55,6 @@ class _Entry:
     title: str
     title_artist: str
     artist: str
-
-
-def normalize(text: str) -> str:
-    """Casefolded, Latin accents and punctuation removed, spaces collapsed ("Beyoncé" -> "beyonce").
-
-    Combining marks are only dropped after a Latin letter: in scripts such as Telugu they are
-    vowel signs that change the word.
-    """
-    out: list[str] = []
-    after_latin = False
-    for char in unicodedata.normalize("NFKD", text.casefold()):
-        if char in _DROPPED or (after_latin and unicodedata.combining(char)):
-            continue
-        if unicodedata.category(char)[0] in "PSZC":
-            out.append(" ")
-            after_latin = False
-        else:
-            out.append(char)
-            after_latin = char.isascii()
-    return " ".join(unicodedata.normalize("NFC", "".join(out)).split())
-
-
-def score(query: str, *candidates: str) -> float:
-    """Best fuzzy score of a normalized ``query`` against normalized ``candidates``.
-
-    Not WRatio: its partial token scores give 85 to any long string sharing one word.
-    """
-    return max(
-        (max(fuzz.ratio(query, r), fuzz.token_ratio(query, r))
-         for c in candidates if c for r in romanize(c)),
-        default=0.0,
-    )
 
 
 class LocalLibrary:
