@@ -8,6 +8,9 @@ import pytest
 
 from sam_edge.settings import Settings, load_settings
 
+pytest_plugins = ["tests.fakes.fixtures"]
+"""The fake cloud servers, shared by every test module."""
+
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

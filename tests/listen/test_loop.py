@@ -4,7 +4,7 @@ the wake stand-in or the talk button, the real SDKs against the fake Groq and El
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +23,7 @@ from sam_edge.speech.simulated import KnownTranscript
 from tests.fakes.elevenlabs import FakeElevenLabs, tone
 from tests.fakes.groq import FakeGroq
 from tests.fakes.recording import RecordingPlayer
-from tests.fakes.server import serve
 from tests.voice_world import DATA, voice_settings
-
-
-@pytest.fixture(scope="module")
-def groq() -> Iterator[tuple[FakeGroq, str]]:
-    fake = FakeGroq()
-    with serve(fake.app) as url:
-        yield fake, url
-
-
-@pytest.fixture(scope="module")
-def eleven() -> Iterator[tuple[FakeElevenLabs, str]]:
-    fake = FakeElevenLabs()
-    with serve(fake.app) as url:
-        yield fake, url
 
 
 class World:

@@ -6,7 +6,7 @@ real groq SDK talking to the fake Groq server.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +18,8 @@ from sam_edge.settings import Settings
 from sam_edge.web.app import create_app
 from tests.audio_files import make_song
 from tests.fakes.groq import FakeGroq
-from tests.fakes.server import serve
 
 STATUSES = {"ok", "not_understood", "not_found", "needs_pairing", "no_device", "error"}
-
-
-@pytest.fixture(scope="module")
-def groq() -> Iterator[tuple[FakeGroq, str]]:
-    fake = FakeGroq()
-    with serve(fake.app) as url:
-        yield fake, url
 
 
 @pytest.fixture(scope="module")

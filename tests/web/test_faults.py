@@ -9,7 +9,7 @@ two cases wait in real time on the default budget (5 s for chat, 8 s for voice).
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ from sam_edge.settings import Settings
 from sam_edge.web.app import create_app
 from tests.audio_files import make_song
 from tests.fakes.groq import FakeGroq
-from tests.fakes.server import serve
 from tests.voice_world import DATA, voice_settings
 
 SHORT = Budget(chat_s=1.5, voice_s=2.5, stt_s=1.0, platform_reserve_s=0.5)
@@ -31,13 +30,6 @@ MARGIN_S = 1.5
 LLM_TEXT = "I fancy something mellow from the sixties"
 """Not a grammar command: only the language model can answer it."""
 PORTAL = "<html><head><title>Sign in</title></head><body>Welcome to the Wi-Fi</body></html>"
-
-
-@pytest.fixture(scope="module")
-def groq() -> Iterator[tuple[FakeGroq, str]]:
-    fake = FakeGroq()
-    with serve(fake.app) as url:
-        yield fake, url
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import base64
 import io
 import subprocess
 import wave
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +20,9 @@ from sam_edge.web.app import create_app
 from tests.audio_files import make_song
 from tests.fakes.elevenlabs import FakeElevenLabs
 from tests.fakes.groq import FakeGroq
-from tests.fakes.server import serve
 from tests.voice_world import DATA, voice_settings
 
 HELLO = (DATA / "play_hello_by_adele.wav").read_bytes()
-
-
-@pytest.fixture(scope="module")
-def groq() -> Iterator[tuple[FakeGroq, str]]:
-    fake = FakeGroq()
-    with serve(fake.app) as url:
-        yield fake, url
-
-
-@pytest.fixture(scope="module")
-def eleven() -> Iterator[tuple[FakeElevenLabs, str]]:
-    fake = FakeElevenLabs()
-    with serve(fake.app) as url:
-        yield fake, url
 
 
 @pytest.fixture(scope="module")
