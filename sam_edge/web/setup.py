@@ -32,6 +32,7 @@ from ..ops.checks import (
 from ..settings import config_path
 from ..sync.service import SyncProgress
 from .deps import RuntimeDep
+from .problem import problem
 
 log = logging.getLogger(__name__)
 
@@ -195,13 +196,10 @@ async def sync_now(rt: RuntimeDep, request: Request) -> dict[str, Any] | JSONRes
     """Sync every paired platform's library now."""
     syncing = _sync_now(request)
     if syncing.running:
-        return JSONResponse(status_code=409, content={
-            "detail": "A sync is already running.", "message": "A sync is already running.",
-            "code": "sync_busy"})
+        return problem(409, "sync_busy", "A sync is already running.")
     if not await rt.sync.paired():
         message = "No account is paired yet: connect one on the Accounts page first."
-        return JSONResponse(status_code=409, content={"detail": message, "message": message,
-                                                      "code": "needs_pairing"})
+        return problem(409, "needs_pairing", message)
 
     async def run() -> None:
         try:
