@@ -119,7 +119,8 @@ async def paste_redirect(request: Request) -> Response:
                            "device's page; reload the pairing page and try again.",
                            ok=False, status=403)
     platform = str(form.get("platform") or "")
-    return await finish_pairing(request, platform, str(form.get("redirect_url") or ""))
+    return await finish_pairing(request, platform, str(form.get("redirect_url") or ""),
+                                pasted=True)
 
 
 @router.get("/login", response_class=HTMLResponse, responses=problem_responses(422))

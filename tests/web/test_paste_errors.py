@@ -1,0 +1,59 @@
+"""What ``/pair`` says when a pasted address cannot finish a pairing: steps on the page, never
+the command line's wording."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from sam_edge.app.runtime import build_runtime
+from sam_edge.settings import Settings
+from sam_edge.web.app import create_app
+from tests.fakes.spotify import FakeSpotify
+from tests.web.test_adapters import LAN, World, _code, _csrf, _env, spotify, start
+
+__all__ = ["spotify"]
+
+
+@pytest.fixture
+async def world(settings: Settings, spotify: tuple[FakeSpotify, str]) -> AsyncIterator[World]:
+    fake, url = spotify
+    rt = await build_runtime(_env(settings, url, SAM_SOUNDCLOUD_CLIENT_ID="sc-client"))
+    yield World(fake, url, rt, create_app(rt.settings, rt))
+    await rt.aclose()
+
+
+async def _paste(phone: httpx.AsyncClient, url: str, platform: str = "spotify") -> httpx.Response:
+    form = {"platform": platform, "redirect_url": url, "csrf": await _csrf(phone)}
+    return await phone.post("/pair/complete", data=form)
+
+
+async def test_paste_errors_are_steps_on_the_page(world: World) -> None:
+    async with world.browser(client=LAN, base="http://192.168.1.5:8080") as phone:
+        await phone.post("/login", data={"code": _code(world)})
+        port = world.runtime.settings.http.port
+        callback = f"http://127.0.0.1:{port}/v1/adapter/spotify/callback?code=abc&state=xyz"
+
+        early = await _paste(phone, callback)
+        assert early.status_code == 409
+        assert "Press Connect first, then paste the address you were sent to" in early.text
+        assert "sam-edge pair" not in early.text
+
+        empty = await _paste(phone, "   ")
+        assert empty.status_code == 400 and "Paste the whole address" in empty.text
+
+        elsewhere = await _paste(phone, "https://example.com/callback?code=abc&state=xyz")
+        assert elsewhere.status_code == 400
+        assert "That address is not from Spotify&#39;s sign-in" in elsewhere.text
+        other = await _paste(phone, "https://example.com/?code=abc&state=xyz", "soundcloud")
+        assert other.status_code == 400
+        assert "That address is not from SoundCloud&#39;s sign-in" in other.text
+
+        redirect = await start(phone)
+        done = await _paste(phone, redirect)
+        assert done.status_code == 200 and "Spotify paired as Sam Tester" in done.text
+        again = await _paste(phone, redirect)
+    assert again.status_code == 409
+    assert "Spotify is already paired as Sam Tester; nothing changed" in again.text
