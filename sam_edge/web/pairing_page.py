@@ -3,7 +3,6 @@ pairing-code sign-in (``/login``) for browsers on the network."""
 
 from __future__ import annotations
 
-import getpass
 import ipaddress
 import socket
 from typing import Any
@@ -49,12 +48,12 @@ def device_address(settings: Any) -> tuple[str, bool]:
     return f"http://{shown}:{settings.http.port}/pair", loopback
 
 
+SSH_USER = "YOUR-USER"
+"""Stands for the reader's own login on this device: the service's user is not one to ssh as."""
+
+
 def _ssh_target() -> str:
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):
-        user = "pi"
-    return f"{user}@{socket.gethostname()}.local"
+    return f"{SSH_USER}@{socket.gethostname()}.local"
 
 
 def qr_svg(text: str) -> str:
@@ -100,9 +99,10 @@ async def pair_page(request: Request, done: str = "", platform: str = "") -> Res
         flash=flash,
         address=address,
         loopback_only=loopback_only,
-        qr=qr_svg(address),
+        qr="" if loopback_only else qr_svg(address),
         code=guard.code if access.via == "local" else "",
         ssh=f"ssh -L {port}:127.0.0.1:{port} {_ssh_target()}",
+        ssh_user=SSH_USER,
         tunnel_url=f"http://127.0.0.1:{port}/pair",
         redirect_uri=runtime.settings.spotify_redirect_uri,
         platforms=[(name, info.title) for name, info in PLATFORMS.items()],

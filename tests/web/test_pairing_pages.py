@@ -1,5 +1,5 @@
-"""What ``/pair`` says when a pasted address cannot finish a pairing: steps on the page, never
-the command line's wording."""
+"""What ``/pair`` says: a pasted address that cannot finish a pairing gets steps on the page
+(never the command line's wording), and the QR code only ever holds a reachable address."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from sam_edge.app.runtime import build_runtime
 from sam_edge.settings import Settings
 from sam_edge.web.app import create_app
+from sam_edge.web.pairing_page import lan_address
 from tests.fakes.spotify import FakeSpotify
 from tests.web.test_adapters import LAN, World, _code, _csrf, _env, spotify, start
 
@@ -57,3 +58,29 @@ async def test_paste_errors_are_steps_on_the_page(world: World) -> None:
         again = await _paste(phone, redirect)
     assert again.status_code == 409
     assert "Spotify is already paired as Sam Tester; nothing changed" in again.text
+
+
+async def test_loopback_only_shows_the_ssh_tunnel_instead_of_a_qr_code(world: World) -> None:
+    async with world.browser() as b:
+        page = (await b.get("/pair")).text
+    assert "<svg" not in page and "127.0.0.1" in page
+    port = world.runtime.settings.http.port
+    assert f"ssh -L {port}:127.0.0.1:{port} YOUR-USER@" in page
+    assert "your user on this device" in page
+
+
+async def test_the_qr_code_holds_the_network_address(settings: Settings,
+                                                     spotify: tuple[FakeSpotify, str]) -> None:
+    if lan_address().startswith("127."):
+        pytest.skip("this machine has no network address")
+    rt = await build_runtime(_env(settings, spotify[1], SAM_HTTP_HOST="0.0.0.0"))
+    try:
+        transport = httpx.ASGITransport(app=create_app(rt.settings, rt),
+                                        client=("127.0.0.1", 41000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as b:
+            page = (await b.get("/pair")).text
+    finally:
+        await rt.aclose()
+    address = f"http://{lan_address()}:{rt.settings.http.port}/pair"
+    assert f'aria-label="QR code of {address}"' in page and "<svg" in page
+    assert 'id="tunnel"' not in page
