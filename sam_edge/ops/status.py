@@ -130,6 +130,12 @@ def _service(settings: Settings) -> list[str]:
              f"{health.get('mode', '?')} mode"]
     if health.get("simulated"):
         lines.append("simulated: " + "; ".join(map(str, health["simulated"])))
+    try:
+        code = (settings.data.dir / "pairing-code").read_text().strip()
+    except OSError:
+        code = ""
+    if code:
+        lines.append(f"pairing code for browsers on the network: {code}")
     state = service_json(settings, "/v1/state")
     if state is not None:
         lines.append(f"state: {state.get('state', '?')}")

@@ -125,9 +125,11 @@ async def paste_redirect(request: Request) -> Response:
 
 @router.get("/login", response_class=HTMLResponse, responses=problem_responses(422))
 async def login_form(request: Request, next: str = "/") -> Response:
-    if access_of(request).via != "open":
+    access = access_of(request)
+    if access.via != "open":
         return RedirectResponse(safe_next(next), status_code=303)
-    return HTMLResponse(login_page(safe_next(next), ""))
+    tries = guard_of(request).throttle.tries_left(access.client)
+    return HTMLResponse(login_page(safe_next(next), "", tries_left=tries))
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -139,9 +141,11 @@ async def login_submit(request: Request) -> Response:
     if guard.throttle.wait_s(access.client) > 0:
         wait = guard.throttle.retry_after(access.client)
         return HTMLResponse(login_page(next_path, f"Too many wrong codes: wait {wait} s, "
-                                       "then try again."), status_code=429,
+                                       "then try again.", tries_left=0), status_code=429,
                             headers={"Retry-After": str(wait)})
     if not guard.check_code(access.client, str(form.get("code") or "")):
-        return HTMLResponse(login_page(next_path, "That code is not right."), status_code=401)
+        tries = guard.throttle.tries_left(access.client)
+        return HTMLResponse(login_page(next_path, "That code is not right.", tries_left=tries),
+                            status_code=401)
     access.replace(authed=True)
     return RedirectResponse(next_path, status_code=303)

@@ -84,3 +84,23 @@ async def test_the_qr_code_holds_the_network_address(settings: Settings,
     address = f"http://{lan_address()}:{rt.settings.http.port}/pair"
     assert f'aria-label="QR code of {address}"' in page and "<svg" in page
     assert 'id="tunnel"' not in page
+
+
+async def test_the_sign_in_page_says_where_the_code_is_and_how_many_tries_are_left(
+        world: World) -> None:
+    wrong = "000000" if _code(world) != "000000" else "111111"
+    async with world.browser(client=LAN, base="http://192.168.1.5:8080") as phone:
+        page = (await phone.get("/login")).text
+        for where in ("spoken by the device when it starts", "sam-edge status",
+                      "journalctl -u sam-edge", "/pair"):
+            assert where in page
+        assert "5 tries left before a pause" in page
+        first = await phone.post("/login", data={"code": wrong})
+        assert first.status_code == 401 and "4 tries left before a pause" in first.text
+        for _ in range(3):
+            await phone.post("/login", data={"code": wrong})
+        last = await phone.post("/login", data={"code": wrong})
+        assert last.status_code == 401
+        assert "Each wrong code now makes this browser pause" in last.text
+        paused = await phone.post("/login", data={"code": _code(world)})
+    assert paused.status_code == 429 and "wait" in paused.text
