@@ -92,6 +92,7 @@ def test_a_browser_on_the_network_signs_in_with_the_code_and_reaches_the_page(
         "https://example.com/callback?code=abc&state=xyz")
     page.get_by_role("button", name="Finish pairing").click()
     expect(page.locator("p").first).to_contain_text("That address is not from Spotify's sign-in")
+    _check(page, "pair-result-390", tmp_path)
     page.context.close()
 
     dark = lan_page(browser, 390, dark=True)
@@ -100,4 +101,6 @@ def test_a_browser_on_the_network_signs_in_with_the_code_and_reaches_the_page(
     dark.get_by_role("button", name="Sign in").click()
     dark.goto(f"{service.base}/pair")
     _check(dark, "pair-lan-390-dark", tmp_path)
+    dark.get_by_role("button", name="Finish pairing").click()
+    _check(dark, "pair-result-390-dark", tmp_path)
     dark.context.close()
