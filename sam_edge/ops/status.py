@@ -169,7 +169,8 @@ async def _gather(settings: Settings, now: float) -> dict[str, list[str]]:
 
 
 def status_report(settings: Settings, *, now: float | None = None) -> str:
-    """Everything a person asks first about a device, as text (no secrets in it)."""
+    """Everything a person asks first about a device, as text: no keys or tokens, only this
+    run's pairing code for browsers on the network (as in the log)."""
     check_owner(settings.data.dir)
     now = time.time() if now is None else now
     facts = asyncio.run(_gather(settings, now))

@@ -5,7 +5,7 @@ addresses get the page's own sentences.
 The browser is on the network as far as the service can tell: it connects through loopback, and
 uvicorn, which trusts a proxy on loopback, takes the client address from ``X-Forwarded-For``
 (a reverse proxy on the device does the same). The address is a documentation one
-(192.0.2.0/24) and never leaves this machine.
+(198.51.100.0/24) and never leaves this machine.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tests.web.browser import Service, axe_violations, browser, overflow_px, ser
 
 __all__ = ["browser", "service"]
 
-CLIENT = "192.0.2.77"
+CLIENT = "198.51.100.77"
 
 
 def lan_page(browser: Any, width: int, *, dark: bool = False) -> Any:
