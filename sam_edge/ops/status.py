@@ -142,6 +142,12 @@ def _service(settings: Settings) -> list[str]:
              f"{health.get('mode', '?')} mode"]
     if health.get("simulated"):
         lines.append("simulated: " + "; ".join(map(str, health["simulated"])))
+    try:
+        code = (settings.data.dir / "pairing-code").read_text().strip()
+    except OSError:
+        code = ""
+    if code:
+        lines.append(f"pairing code for browsers on the network: {code}")
     state = service_json(settings, "/v1/state")
     if state is not None:
         lines.append(f"state: {state.get('state', '?')}")
@@ -176,7 +182,8 @@ async def _gather(settings: Settings, now: float) -> dict[str, list[str]]:
 
 
 def status_report(settings: Settings, *, now: float | None = None) -> str:
-    """Everything a person asks first about a device, as text (no secrets in it)."""
+    """Everything a person asks first about a device, as text: no keys or tokens, only this
+    run's pairing code for browsers on the network (as in the log)."""
     check_owner(settings.data.dir)
     now = time.time() if now is None else now
     facts = asyncio.run(_gather(settings, now))

@@ -240,7 +240,7 @@ class AccessMiddleware:
                 scope, receive, send)
             return
         if via == "open" and scope["path"] not in OPEN_PATHS:
-            await self._login_required(request)(scope, receive, send)
+            await self._login_required(request, client)(scope, receive, send)
             return
         access = Access(via, client, session)
         scope.setdefault("state", {})["access"] = access
@@ -266,9 +266,11 @@ class AccessMiddleware:
                             path="/", httponly=True, samesite="lax")
         return response.headers["set-cookie"]
 
-    def _login_required(self, request: Request) -> Response:
+    def _login_required(self, request: Request, client: str) -> Response:
         if _wants_html(request):
-            return HTMLResponse(login_page(safe_next(request.url.path), ""), status_code=401)
+            tries = self.guard.throttle.tries_left(client)
+            return HTMLResponse(login_page(safe_next(request.url.path), "", tries_left=tries),
+                                status_code=401)
         return problem(401, "unauthorized",
                        "Sign in with the pairing code at /login, or send the API token "
                        "as 'Authorization: Bearer'.",

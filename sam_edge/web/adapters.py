@@ -20,6 +20,7 @@ from ..app.runtime import Runtime
 from ..errors import PairingError
 from .access import access_of, guard_of
 from .deps import get_runtime
+from .paste import in_web_terms, pasted_problem
 from .problem import problem, problem_responses
 from .templates import result_page
 
@@ -42,18 +43,23 @@ def refuse(request: Request, refusal: Refusal, title: str = "Pairing") -> Respon
     return result_page(title, refusal.message, ok=False, status=refusal.status)
 
 
-async def finish_pairing(request: Request, platform: str, redirect_url: str) -> Response:
-    """Complete from a redirect URL (the callback itself, or one pasted into ``/pair``)."""
+async def finish_pairing(request: Request, platform: str, redirect_url: str,
+                         *, pasted: bool = False) -> Response:
+    """Complete from a redirect URL (the callback itself, or one ``pasted`` into ``/pair``)."""
     try:
         info, pairing = _pairing(request, platform)
     except Refusal as refusal:
         return result_page("Not paired", refusal.message, ok=False, status=refusal.status)
+    wrong = pasted_problem(info, pairing, redirect_url) if pasted else None
+    if wrong is not None:
+        return result_page(f"{info.title} was not paired", wrong, ok=False, status=400)
     session = access_of(request).session
     tag = guard_of(request).session_tag(session) if session is not None else None
     try:
         tokens = await complete_in_browser(pairing, redirect_url, tag)
     except PairingError as exc:
-        return result_page(f"{info.title} was not paired", exc.message, ok=False, status=400)
+        status, message = await in_web_terms(info, pairing, exc)
+        return result_page(f"{info.title} was not paired", message, ok=False, status=status)
     get_runtime(request).sync_soon(platform)
     name = tokens.display_name or tokens.account_id or "your account"
     return result_page(f"{info.title} paired", f"{info.title} paired as {name}.", ok=True)

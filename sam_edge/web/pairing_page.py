@@ -3,7 +3,6 @@ pairing-code sign-in (``/login``) for browsers on the network."""
 
 from __future__ import annotations
 
-import getpass
 import ipaddress
 import socket
 from typing import Any
@@ -49,12 +48,12 @@ def device_address(settings: Any) -> tuple[str, bool]:
     return f"http://{shown}:{settings.http.port}/pair", loopback
 
 
+SSH_USER = "YOUR-USER"
+"""Stands for the reader's own login on this device: the service's user is not one to ssh as."""
+
+
 def _ssh_target() -> str:
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):
-        user = "pi"
-    return f"{user}@{socket.gethostname()}.local"
+    return f"{SSH_USER}@{socket.gethostname()}.local"
 
 
 def qr_svg(text: str) -> str:
@@ -100,9 +99,10 @@ async def pair_page(request: Request, done: str = "", platform: str = "") -> Res
         flash=flash,
         address=address,
         loopback_only=loopback_only,
-        qr=qr_svg(address),
+        qr="" if loopback_only else qr_svg(address),
         code=guard.code if access.via == "local" else "",
         ssh=f"ssh -L {port}:127.0.0.1:{port} {_ssh_target()}",
+        ssh_user=SSH_USER,
         tunnel_url=f"http://127.0.0.1:{port}/pair",
         redirect_uri=runtime.settings.spotify_redirect_uri,
         platforms=[(name, info.title) for name, info in PLATFORMS.items()],
@@ -119,14 +119,17 @@ async def paste_redirect(request: Request) -> Response:
                            "device's page; reload the pairing page and try again.",
                            ok=False, status=403)
     platform = str(form.get("platform") or "")
-    return await finish_pairing(request, platform, str(form.get("redirect_url") or ""))
+    return await finish_pairing(request, platform, str(form.get("redirect_url") or ""),
+                                pasted=True)
 
 
 @router.get("/login", response_class=HTMLResponse, responses=problem_responses(422))
 async def login_form(request: Request, next: str = "/") -> Response:
-    if access_of(request).via != "open":
+    access = access_of(request)
+    if access.via != "open":
         return RedirectResponse(safe_next(next), status_code=303)
-    return HTMLResponse(login_page(safe_next(next), ""))
+    tries = guard_of(request).throttle.tries_left(access.client)
+    return HTMLResponse(login_page(safe_next(next), "", tries_left=tries))
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -138,9 +141,11 @@ async def login_submit(request: Request) -> Response:
     if guard.throttle.wait_s(access.client) > 0:
         wait = guard.throttle.retry_after(access.client)
         return HTMLResponse(login_page(next_path, f"Too many wrong codes: wait {wait} s, "
-                                       "then try again."), status_code=429,
+                                       "then try again.", tries_left=0), status_code=429,
                             headers={"Retry-After": str(wait)})
     if not guard.check_code(access.client, str(form.get("code") or "")):
-        return HTMLResponse(login_page(next_path, "That code is not right."), status_code=401)
+        tries = guard.throttle.tries_left(access.client)
+        return HTMLResponse(login_page(next_path, "That code is not right.", tries_left=tries),
+                            status_code=401)
     access.replace(authed=True)
     return RedirectResponse(next_path, status_code=303)

@@ -25,9 +25,12 @@ def render(name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(templates().get_template(name).render(**context), status_code=status)
 
 
-def login_page(next_path: str, error: str) -> str:
-    """The pairing-code form; ``next_path`` must already be one of the safe places."""
-    return templates().get_template("login.html").render(next=next_path, error=error)
+def login_page(next_path: str, error: str, *, tries_left: int | None = None) -> str:
+    """The pairing-code form; ``next_path`` must already be one of the safe places.
+
+    ``tries_left``: wrong codes this browser may still enter before it has to pause."""
+    return templates().get_template("login.html").render(next=next_path, error=error,
+                                                         tries_left=tries_left)
 
 
 def result_page(title: str, message: str, *, ok: bool, status: int = 200) -> HTMLResponse:

@@ -52,6 +52,11 @@ class Throttle:
             return 0.0
         return max(0.0, record.last + self.delay_after(record.failures) - self._clock())
 
+    def tries_left(self, client: str) -> int:
+        """Wrong tries ``client`` may still make before it has to pause (0: every one does)."""
+        record = self._record(client)
+        return max(0, FREE_FAILURES - (record.failures if record is not None else 0))
+
     def retry_after(self, client: str) -> int:
         """:meth:`wait_s` in whole seconds, for a ``Retry-After`` header."""
         return max(1, math.ceil(self.wait_s(client)))
