@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from ..accounts.secrets import Cipher
+from ..accounts.secrets import KEY_FILE, Cipher, new_key
 from ..accounts.store import DbTokenStore
 from ..cache.hot import HotCache
 from ..cache.layered import SearchCache
@@ -112,3 +116,50 @@ async def build_core(settings: Settings, *, clock: Clock | None = None,
     return Core(settings=settings, clock=clock, engine=engine, sessions=sessions,
                 cipher=cipher, tokens=tokens, cache=cache, player=player,
                 platforms=platforms, simulated=simulated)
+
+
+@dataclass
+class StoredCore:
+    """The device's stored state as it is, for the operations commands (``status``,
+    ``forget``): they read beside a running service and on a new device, so they never create,
+    migrate or key a database."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[Any]
+    tokens: DbTokenStore
+
+
+@asynccontextmanager
+async def open_stored(settings: Settings, *,
+                      on_connect: Callable[[Any, Any], None] | None = None
+                      ) -> AsyncIterator[StoredCore | None]:
+    """The stored core, or ``None`` when this device has no database yet. ``on_connect`` runs
+    on each new SQLite connection (``forget`` turns on secure deletion)."""
+    if settings.household.enabled:
+        from ..household.database import open_household_store
+
+        engine, cipher = await open_household_store(settings.household.database_url,
+                                                    settings.data.dir)
+    else:
+        if not settings.database_path.exists():
+            yield None
+            return
+        engine = make_engine(settings.database_path)
+        cipher = existing_cipher(settings.data.dir)
+    if on_connect is not None:
+        event.listen(engine.sync_engine, "connect", on_connect)
+    sessions = make_sessionmaker(engine)
+    try:
+        yield StoredCore(settings, engine, sessions, DbTokenStore(sessions, cipher))
+    finally:
+        await engine.dispose()
+
+
+def existing_cipher(data_dir: Path) -> Cipher:
+    """The device's key, or a throwaway one (stored tokens then read as unreadable) when there
+    is no usable key file: reading never creates one."""
+    try:
+        return Cipher((data_dir / KEY_FILE).read_bytes().strip())
+    except (OSError, ValueError):
+        return Cipher(new_key())

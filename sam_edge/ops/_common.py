@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ..db.engine import make_engine, make_sessionmaker
+from ..app.core import open_stored
 from ..errors import SamError
 from ..settings import Settings
 
@@ -77,16 +77,12 @@ def check_owner(data_dir: Path) -> None:
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[async_sessionmaker[Any] | None]:
     """Sessions on the existing database, or ``None`` when there is none yet (never creates it)."""
-    if not settings.database_path.exists():
-        yield None
-        return
-    engine = make_engine(settings.database_path)
-    try:
-        yield make_sessionmaker(engine)
-    except (sqlite3.Error, DBAPIError) as exc:
-        raise OpsError(f"the database {settings.database_path} cannot be read: {exc}") from exc
-    finally:
-        await engine.dispose()
+    async with open_stored(settings) as stored:
+        try:
+            yield None if stored is None else stored.sessions
+        except (sqlite3.Error, DBAPIError) as exc:
+            raise OpsError(f"the database {settings.database_path} cannot be read: "
+                           f"{exc}") from exc
 
 
 async def tables(session: AsyncSession) -> set[str]:

@@ -14,11 +14,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from ..accounts.secrets import KEY_FILE
-from ..db.engine import make_engine, make_sessionmaker
+from ..app.core import open_stored
 from ..db.history import HistoryStore
 from ..settings import Settings, config_path
 from ._common import (
@@ -69,22 +69,20 @@ def _remove(path: Path) -> bool:
 async def _forget_turns(settings: Settings) -> int:
     if not settings.database_path.exists():
         return 0
-    engine = make_engine(settings.database_path)
-    event.listen(engine.sync_engine, "connect", _secure_delete)
     try:
-        sessions = make_sessionmaker(engine)
-        async with sessions() as session:
-            if "dialog_turns" not in await tables(session):
+        async with open_stored(settings, on_connect=_secure_delete) as stored:
+            if stored is None:
                 return 0
-        count = await HistoryStore(sessions).forget()
-        async with engine.connect() as conn:
-            # Best effort: a reader in the service may keep old pages in the WAL a while longer.
-            await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        return count
+            async with stored.sessions() as session:
+                if "dialog_turns" not in await tables(session):
+                    return 0
+            count = await HistoryStore(stored.sessions).forget()
+            async with stored.engine.connect() as conn:
+                # Best effort: a reader in the service may keep old pages in the WAL longer.
+                await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            return count
     except (sqlite3.Error, DBAPIError) as exc:
         raise OpsError(f"the database {settings.database_path} cannot be changed: {exc}") from exc
-    finally:
-        await engine.dispose()
 
 
 def forget(settings: Settings) -> str:

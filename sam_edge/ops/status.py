@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .. import __version__
 from ..accounts.report import not_connected_reason
-from ..accounts.secrets import KEY_FILE, Cipher, new_key
 from ..accounts.store import DbTokenStore
+from ..app.core import existing_cipher
 from ..db.turns import TurnRecords
 from ..settings import Settings
 from ._common import check_owner, human_bytes, open_database, service_json, tables
@@ -40,19 +40,11 @@ def _when(ts: object, now: float) -> str:
     return f"{stamp} (just now)"
 
 
-def _cipher(settings: Settings) -> Cipher:
-    try:
-        return Cipher((settings.data.dir / KEY_FILE).read_bytes().strip())
-    except (OSError, ValueError):
-        # No (usable) key: any stored tokens show as unreadable, and no key file is created.
-        return Cipher(new_key())
-
-
 async def _accounts(settings: Settings, sessions: async_sessionmaker[Any]) -> list[str]:
     async with sessions() as session:
         names = [row[0] for row in await session.execute(
             text("SELECT DISTINCT platform_name FROM platform_accounts ORDER BY 1"))]
-    store = DbTokenStore(sessions, _cipher(settings))
+    store = DbTokenStore(sessions, existing_cipher(settings.data.dir))
     lines = []
     for platform in dict.fromkeys([*PLATFORMS, *names]):
         info = await store.info(platform)
