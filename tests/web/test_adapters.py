@@ -359,6 +359,8 @@ async def test_a_refused_refresh_shows_as_not_connected_with_the_reason(world: W
     after = await status(world)
     assert after["connected"] is False and after["token_expires_at"] is None
     assert "Refresh token revoked" in after["reason"] and "sam-edge pair spotify" in after["reason"]
+    await world.runtime.account_leds.check_pairing()  # what the runtime does after each turn
+    assert world.runtime.gpio.leds.state == "pairing_needed"
 
 
 @pytest.mark.parametrize("state", ["%C3%A9t%C3%A9", "a%00b", "x" * 300, ""])
