@@ -19,6 +19,7 @@ from ..accounts.secrets import Cipher
 from ..accounts.store import DbTokenStore
 from ..actions.ducking import Ducker
 from ..actions.service import MusicActionService
+from ..audio.card_watch import SoundCardWatch
 from ..audio.playback import AudioSink
 from ..cache.layered import SearchCache
 from ..cache.library import LibraryResolver
@@ -72,6 +73,7 @@ class Runtime:
     """The last turns in memory, for the page."""
     turn_records: TurnRecords
     """Every turn's outcome and timings in the database, for ``sam-edge status``."""
+    sound_card: SoundCardWatch
     watchdog: PlayerWatchdog | None = None
     sync_jobs: LoopJobs | None = None
     """The schedule (``sam_edge.sync.tasks``), when there is a library to sync."""
@@ -121,6 +123,7 @@ class Runtime:
         """The microphone loop, the player watchdog and the library sync schedule
         (``sam-edge run`` only)."""
         self.listener.start()
+        self.sound_card.start()
         if self.watchdog is not None:
             self.watchdog.start()
         # Expired search results would otherwise stay in SQLite for ever.
@@ -172,6 +175,7 @@ class Runtime:
             self._stop_sync()
         if self.sync_jobs is not None:
             await self.sync_jobs.drain()
+        await self.sound_card.aclose()
         self.gpio.close()
         await self.now_playing.aclose()
         if self.watchdog is not None:
@@ -250,6 +254,8 @@ async def build_runtime(
     if gpio.simulated:
         simulated.append("GPIO (virtual pins, pressable on the page)")
     account_leds = AccountLeds(gpio.leds, core.platforms)
+    sound_card = SoundCardWatch(bus, on_change=lambda present: gpio.leds.set_no_audio(
+        not present))
     bus.subscribe(account_leds.on_event)
     now_playing = NowPlayingWatch(actions.now_playing, bus)
     bus.subscribe(now_playing.on_event)
@@ -260,6 +266,7 @@ async def build_runtime(
     return Runtime(core=core, llm=llm, runner=runner, bus=bus, listener=listener, gpio=gpio,
                    account_leds=account_leds, library=library, sync=sync,
                    now_playing=now_playing, turns=turns, turn_records=records,
+                   sound_card=sound_card,
                    watchdog=watchdog, simulated=simulated)
 
 

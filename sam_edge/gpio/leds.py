@@ -4,7 +4,8 @@ The core never calls the LEDs: this object listens to ``STATE`` and ``ERROR`` ev
 :class:`EventBus` and shows one pattern at a time. The pipeline's activity wins while it lasts
 (listening, thinking, speaking); at rest the LED shows the most important standing condition:
 
-    error (a ~2 s flash) > listening > thinking > speaking > muted > offline > pairing > idle
+    error (a ~2 s flash) > listening > thinking > speaking > muted > no audio > offline >
+    pairing > idle
 
 =================  =====================  =================================
 pattern            RGB LED                single LED (PWM; plain on/off)
@@ -16,6 +17,7 @@ speaking           solid green            slow blink
 error              fast red blink         fast blink
 offline            slow amber blink       short flash every 2 s
 muted              solid red              dim (plain: mostly on)
+no_audio           yellow blink           a short flash every second
 pairing_needed     purple double blink    double blink
 =================  =====================  =================================
 """
@@ -61,6 +63,7 @@ RGB_LOOKS: dict[str, Look] = {
     "error": Look("blink", (1.0, 0.0, 0.0), 0.1, 0.1),
     "offline": Look("blink", (1.0, 0.5, 0.0), 1.0, 1.0),
     "muted": Look("solid", (1.0, 0.0, 0.0)),
+    "no_audio": Look("blink", (1.0, 1.0, 0.0), 0.5, 0.5),
     "pairing_needed": Look("double", (0.6, 0.0, 1.0)),
 }
 SINGLE_LOOKS: dict[str, Look] = {
@@ -71,6 +74,7 @@ SINGLE_LOOKS: dict[str, Look] = {
     "error": Look("blink", on_s=0.1, off_s=0.1),
     "offline": Look("blink", on_s=0.2, off_s=1.8),
     "muted": Look("solid", level=0.15),
+    "no_audio": Look("blink", on_s=0.1, off_s=0.9),
     "pairing_needed": Look("double"),
 }
 PATTERNS: tuple[str, ...] = tuple(RGB_LOOKS)
@@ -101,6 +105,7 @@ class LedPatterns:
         self._activity = bus.state if bus.state in ACTIVE else State.IDLE
         self._last_state = bus.state
         self._muted = self._offline = self._pairing = self._flashing = False
+        self._no_audio = False
         self._timer: threading.Timer | None = None
         self._pattern = ""
         self._show()
@@ -145,6 +150,10 @@ class LedPatterns:
     def set_offline(self, offline: bool) -> None:
         self._set("_offline", offline)
 
+    def set_no_audio(self, missing: bool) -> None:
+        """The sound card is gone (a USB card unplugged)."""
+        self._set("_no_audio", missing)
+
     def set_pairing_needed(self, needed: bool) -> None:
         self._set("_pairing", needed)
 
@@ -184,6 +193,8 @@ class LedPatterns:
             return self._activity.value
         if self._muted:
             return "muted"
+        if self._no_audio:
+            return "no_audio"
         if self._offline:
             return "offline"
         if self._pairing:

@@ -134,6 +134,8 @@ def _service(settings: Settings) -> list[str]:
              f"{health.get('mode', '?')} mode"]
     if health.get("simulated"):
         lines.append("simulated: " + "; ".join(map(str, health["simulated"])))
+    if health.get("sound_card") == "missing":
+        lines.append("sound card: missing (unplugged?): nothing can be heard or played")
     try:
         code = (settings.data.dir / "pairing-code").read_text().strip()
     except OSError:

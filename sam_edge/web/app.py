@@ -137,6 +137,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             "platforms": platforms,
             "audio_output": getattr(rt.player, "audio_output", "") or "default",
             "player": rt.watchdog.health() if rt.watchdog else {"status": "ok"},
+            "sound_card": rt.sound_card.status,
         }
         return body if database == "ok" else JSONResponse(body, status_code=503)
 
