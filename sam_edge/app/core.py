@@ -41,6 +41,8 @@ class Core:
     platforms: dict[str, MusicPlatform]
     simulated: list[str] = field(default_factory=list)
     """The stand-ins chosen so far (the runtime adds its own)."""
+    bus: Any = None
+    """The household's Redis (:class:`~sam_edge.household.bus.Bus`), in a household."""
 
     async def aclose(self) -> None:
         for adapter in self.platforms.values():
@@ -51,6 +53,8 @@ class Core:
         await self.player.aclose()
         self.cache.hot.close()
         await self.engine.dispose()
+        if self.bus is not None:
+            await self.bus.aclose()
 
 
 def build_platforms(settings: Settings, tokens: DbTokenStore, player: Player,
@@ -77,15 +81,18 @@ async def build_core(settings: Settings, *, clock: Clock | None = None,
     """Everything shared, ready; parts passed in replace the real ones (tests)."""
     clock = clock or SystemClock()
     settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    bus: Any = None
     if settings.household.enabled:
+        from ..household.bus import connect_bus
         from ..household.database import open_household_store
 
         engine, cipher = await open_household_store(settings.household.database_url,
                                                     settings.data.dir)
         sessions = make_sessionmaker(engine)
+        bus = await connect_bus(settings.household)
         # Another device may pair: no stamp file here can tell this one, so every load reads
-        # the shared table.
-        tokens = DbTokenStore(sessions, cipher)
+        # the shared table. Refresh tokens are single-use: the household's lock serialises them.
+        tokens = DbTokenStore(sessions, cipher, refresh_lock=bus.lock(wait_s=30.0, ttl_s=60.0))
     else:
         await asyncio.to_thread(migrate, settings.database_path)
         engine = make_engine(settings.database_path)
@@ -111,4 +118,4 @@ async def build_core(settings: Settings, *, clock: Clock | None = None,
         platforms = build_platforms(settings, tokens, player, clock)
     return Core(settings=settings, clock=clock, engine=engine, sessions=sessions,
                 cipher=cipher, tokens=tokens, cache=cache, player=player,
-                platforms=platforms, simulated=simulated)
+                platforms=platforms, simulated=simulated, bus=bus)

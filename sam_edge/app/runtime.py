@@ -72,6 +72,8 @@ class Runtime:
     sync_jobs: LoopJobs | None = None
     """The schedule (``sam_edge.sync.tasks``), when there is a library to sync."""
     sync_tasks: Any = None
+    household: Any = None
+    """This device's :class:`~sam_edge.household.device.HouseholdDevice`, in a household."""
     _stop_sync: Any = field(default=None, repr=False)
     simulated: list[str] = field(default_factory=list)
     version: str = __version__
@@ -125,13 +127,17 @@ class Runtime:
             # Huey is loaded only when there is a library to keep in sync.
             from ..sync.tasks import LoopJobs, install_tasks, make_huey, start_consumer_in_process
 
-            huey = make_huey(self.settings.data.dir)
+            shared = self.settings.household
+            huey = make_huey(self.settings.data.dir, redis_url=shared.redis_url if
+                             self.core.bus is not None else "", household=shared.name)
             self.sync_jobs = LoopJobs(self.sync, asyncio.get_running_loop(),
                                       interval_s=self.settings.sync.interval_hours * 3600)
             self.sync_tasks = install_tasks(huey, self.sync_jobs,
                                             check_minutes=self.settings.sync.check_minutes)
             self._stop_sync = start_consumer_in_process(huey, jobs=self.sync_jobs)
             self.sync_tasks.check()  # catch up at boot, not at the next quarter hour
+        if self.household is not None:
+            self.household.start()
 
     async def _purge_cache(self) -> None:
         try:
@@ -164,6 +170,8 @@ class Runtime:
         self._background.add(asyncio.get_running_loop().create_task(say()))
 
     async def aclose(self) -> None:
+        if self.household is not None:
+            await self.household.aclose()
         if self._stop_sync is not None:
             self._stop_sync()
         if self.sync_jobs is not None:
@@ -214,10 +222,17 @@ async def build_runtime(
                            languages=settings.speech.languages)
     library = LibraryResolver.in_data_dir(core.sessions, settings.data.dir)
     sync = LibrarySyncService(core.sessions, library_sources(core.platforms), clock,
-                              data_dir=settings.data.dir, listeners=[library.invalidate])
+                              data_dir=settings.data.dir, listeners=[library.invalidate],
+                              shared_lock=core.bus.lock(wait_s=0) if core.bus else None)
     actions = MusicActionService(core.platforms, core.cache, DeviceStateStore(core.sessions),
                                  settings.music.default_platform, library=library,
                                  languages=settings.speech.languages)
+    household = None
+    if core.bus is not None:
+        from .household import household_device
+
+        sync.add_listener(core.bus.library_changed_soon)
+        household = household_device(core, library, actions)
     bus = EventBus(clock)
     voice = build_voice_parts(settings, simulated, clock=clock, stt=stt, sink=sink, wake=wake)
 
@@ -253,7 +268,7 @@ async def build_runtime(
     return Runtime(core=core, llm=llm, runner=runner, bus=bus, listener=listener, gpio=gpio,
                    account_leds=account_leds, library=library, sync=sync,
                    now_playing=now_playing, turns=turns, watchdog=watchdog,
-                   simulated=simulated)
+                   simulated=simulated, household=household)
 
 
 def _report(bus: EventBus, message: str) -> None:
