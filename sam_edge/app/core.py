@@ -52,6 +52,9 @@ class Core:
                 log.exception("closing %s failed", adapter.name)
         await self.player.aclose()
         self.cache.hot.close()
+        closer = getattr(self.cache.store, "aclose", None)
+        if closer is not None:
+            await closer()
         await self.engine.dispose()
         if self.bus is not None:
             await self.bus.aclose()
@@ -99,9 +102,14 @@ async def build_core(settings: Settings, *, clock: Clock | None = None,
         sessions = make_sessionmaker(engine)
         cipher = Cipher.from_data_dir(settings.data.dir)
         tokens = DbTokenStore.in_data_dir(sessions, cipher, settings.data.dir)
+    store = SearchCacheStore(sessions)
+    if bus is not None:
+        from ..household.offline import ResilientStore
+
+        store = ResilientStore(sessions, settings.data.dir)
     cache = SearchCache(
         HotCache(settings.cache_dir, size_mb=settings.cache.hot_size_mb),
-        SearchCacheStore(sessions),
+        store,
         hot_ttl_s=settings.cache.hot_ttl_s,
         persistent_ttl_s=settings.cache.persistent_ttl_days * 86400,
         clock=clock,

@@ -218,13 +218,18 @@ async def build_runtime(
     if llm is None:
         simulated.append("LLM (no SAM_GROQ_API_KEY: grammar only)")
 
-    dialog = DialogManager(HistoryStore(core.sessions), llm, settings.dialog, clock=clock,
+    history, state = HistoryStore(core.sessions), DeviceStateStore(core.sessions)
+    if core.bus is not None:  # the household store may go away: the device keeps answering
+        from ..household.offline import ResilientDeviceState, ResilientHistory
+
+        history, state = ResilientHistory(core.sessions), ResilientDeviceState(core.sessions)
+    dialog = DialogManager(history, llm, settings.dialog, clock=clock,
                            languages=settings.speech.languages)
     library = LibraryResolver.in_data_dir(core.sessions, settings.data.dir)
     sync = LibrarySyncService(core.sessions, library_sources(core.platforms), clock,
                               data_dir=settings.data.dir, listeners=[library.invalidate],
                               shared_lock=core.bus.lock(wait_s=0) if core.bus else None)
-    actions = MusicActionService(core.platforms, core.cache, DeviceStateStore(core.sessions),
+    actions = MusicActionService(core.platforms, core.cache, state,
                                  settings.music.default_platform, library=library,
                                  languages=settings.speech.languages)
     household = None
