@@ -233,9 +233,14 @@ async def build_runtime(
                                  settings.music.default_platform, library=library,
                                  languages=settings.speech.languages)
     household = None
-    if core.bus is not None:
+    if core.bus is not None:  # a room named in a command goes to that room
+        from ..household.rooms import RoomActions
         from .household import household_device
 
+        actions = RoomActions(core.platforms, core.cache, state,
+                              settings.music.default_platform, library=library,
+                              languages=settings.speech.languages,
+                              ).in_household(core.bus, settings.household.device)
         sync.add_listener(core.bus.library_changed_soon)
         household = household_device(core, library, actions)
     bus = EventBus(clock)

@@ -128,7 +128,8 @@ class DialogManager:
                     playing["artist"] = state.artist
                 if state.platform:
                     playing["platform"] = state.platform
-                return replace(intent, parameters=playing, source="history")
+                return replace(intent, parameters={**playing, **intent.parameters},
+                               source="history")
         return None
 
     async def _ask_llm(self, text: str, turns: list[StoredTurn]) -> Understanding:

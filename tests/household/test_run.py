@@ -1,6 +1,7 @@
 """Two household devices running side by side on the real servers: heartbeats with what each
 plays, the token-refresh lock and the library sync lock shared, a library change dropping the
-other device's hot cache, a command sent to the other device run there."""
+other device's hot cache, "play Hello in the kitchen" and "pause the kitchen" said in the living
+room run in the kitchen, an unknown room answered with the rooms."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sam_edge.household.bus import LIBRARY, device_channel
+from sam_edge.household.bus import LIBRARY
 from sam_edge.household.locks import RedisLock
 from sam_edge.platforms.base import Track
 from sam_edge.sync.tasks import SqliteHuey, _one_per_queue, make_huey
@@ -44,8 +45,11 @@ async def test_two_devices(fresh_database: str, redis_url: str, tmp_path: Path,
         await asyncio.wait_for(living.household.subscribed.wait(), 5)
         await asyncio.wait_for(kitchen.household.subscribed.wait(), 5)
 
-        result = await kitchen.runner.chat("play hello")
+        # Said in the living room, played in the kitchen (its own folder, its own player).
+        result = await living.runner.chat("play hello in the kitchen")
         assert result.status == "ok", result
+        await until(lambda: _playing(kitchen))
+        assert not (await living.player.state()).is_playing
         await kitchen.household.beat_once()
         seen = await living.core.bus.devices(60.0)
         assert set(seen) == {"kitchen", "living"}
@@ -57,10 +61,12 @@ async def test_two_devices(fresh_database: str, redis_url: str, tmp_path: Path,
         assert await kitchen.core.bus.publish(LIBRARY, {"at": 0}) == 2
         await until(lambda: _empty(living))
 
-        # A command for the kitchen, sent from the living room, runs in the kitchen.
-        assert await living.core.bus.publish(device_channel("kitchen"),
-                                             {"action": "pause", "from": "living"}) == 1
+        # "pause the kitchen", said in the living room, pauses the kitchen.
+        assert (await living.runner.chat("pause the kitchen")).status == "ok"
         await until(lambda: _paused(kitchen))
+        unknown = await living.runner.chat("play hello in the garage")
+        assert unknown.status == "not_found"
+        assert "kitchen and living" in unknown.response_text
     finally:
         await kitchen.aclose()
         await living.aclose()
@@ -69,6 +75,10 @@ async def test_two_devices(fresh_database: str, redis_url: str, tmp_path: Path,
 
 async def _empty(rt: object) -> bool:
     return rt.cache.hot.get("k") is None  # type: ignore[attr-defined, no-any-return]
+
+
+async def _playing(rt: object) -> bool:
+    return not await _paused(rt)
 
 
 async def _paused(rt: object) -> bool:
