@@ -85,6 +85,7 @@ async def build_core(settings: Settings, *, clock: Clock | None = None,
     clock = clock or SystemClock()
     settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     bus: Any = None
+    tokens: DbTokenStore
     if settings.household.enabled:
         from ..household.bus import connect_bus
         from ..household.database import open_household_store
@@ -93,9 +94,12 @@ async def build_core(settings: Settings, *, clock: Clock | None = None,
                                                     settings.data.dir)
         sessions = make_sessionmaker(engine)
         bus = await connect_bus(settings.household)
-        # Another device may pair: no stamp file here can tell this one, so every load reads
-        # the shared table. Refresh tokens are single-use: the household's lock serialises them.
-        tokens = DbTokenStore(sessions, cipher, refresh_lock=bus.lock(wait_s=30.0, ttl_s=60.0))
+        # Another device may pair: no stamp file here can tell this one, Redis does. Refresh
+        # tokens are single-use: the household's lock serialises them.
+        from ..household.accounts import SharedTokenStore
+
+        tokens = SharedTokenStore(sessions, cipher, bus,
+                                  refresh_lock=bus.lock(wait_s=30.0, ttl_s=60.0))
     else:
         await asyncio.to_thread(migrate, settings.database_path)
         engine = make_engine(settings.database_path)

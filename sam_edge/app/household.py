@@ -29,4 +29,5 @@ def household_device(core: Core, library: LibraryResolver,
 
     return HouseholdDevice(core.bus, core.settings.household.device,
                            now_playing=actions.now_playing,
-                           on_library_changed=library_changed, on_command=run_command)
+                           on_library_changed=library_changed, on_command=run_command,
+                           accounts=core.tokens)

@@ -59,7 +59,7 @@ class DialogManager:
 
     async def window(self, session_id: str) -> list[StoredTurn]:
         pending = self._writes.get(session_id)
-        if pending is not None:
+        if pending is not None and not getattr(self._history, "remembers", False):
             await asyncio.shield(pending)
         if self._settings.history_turns == 0:
             return []

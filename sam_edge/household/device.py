@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .bus import LIBRARY, Bus, device_channel
+from .bus import ACCOUNTS, LIBRARY, Bus, device_channel
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +33,17 @@ def playing_line(state: Any) -> str:
 class HouseholdDevice:
     def __init__(self, bus: Bus, device: str, *, now_playing: NowPlaying,
                  on_library_changed: Callable[[], None],
-                 on_command: CommandHandler | None = None,
+                 on_command: CommandHandler | None = None, accounts: Any = None,
                  heartbeat_s: float = HEARTBEAT_S) -> None:
+        """``accounts``: the :class:`~sam_edge.household.accounts.SharedTokenStore` to keep
+        informed (it keeps tokens in memory only while this device listens)."""
         self.bus = bus
         self.device = device
         self._now_playing = now_playing
         self._on_library_changed = on_library_changed
         self._on_command = on_command
         self._heartbeat_s = heartbeat_s
+        self._accounts = accounts
         self._tasks: list[asyncio.Task[None]] = []
         self.subscribed = asyncio.Event()
 
@@ -72,6 +75,7 @@ class HouseholdDevice:
                 raise
             except Exception as exc:  # Redis restarted: subscribe again
                 self.subscribed.clear()
+                self._watch_accounts(False)
                 log.warning("household messages interrupted (%s); retrying",
                             type(exc).__name__)
                 await asyncio.sleep(1.0)
@@ -79,10 +83,11 @@ class HouseholdDevice:
     async def _listen_once(self) -> None:
         pubsub = self.bus.client.pubsub(ignore_subscribe_messages=True)
         try:
-            await pubsub.subscribe(LIBRARY, device_channel(self.device))
+            await pubsub.subscribe(LIBRARY, ACCOUNTS, device_channel(self.device))
             self.subscribed.set()
             # A change missed while not subscribed: drop what may be stale.
             self._on_library_changed()
+            self._watch_accounts(True)
             while True:
                 message = await pubsub.get_message(timeout=5.0)
                 if message is not None:
@@ -97,6 +102,10 @@ class HouseholdDevice:
         if channel == LIBRARY:
             self._on_library_changed()
             return
+        if channel == ACCOUNTS:
+            if self._accounts is not None:
+                self._accounts.changed()
+            return
         if self._on_command is None:
             return
         try:
@@ -104,7 +113,13 @@ class HouseholdDevice:
         except Exception:
             log.exception("a command from another device failed")
 
+    def _watch_accounts(self, watching: bool) -> None:
+        if self._accounts is not None:
+            self._accounts.changed()
+            self._accounts.watching = watching
+
     async def aclose(self) -> None:
+        self._watch_accounts(False)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

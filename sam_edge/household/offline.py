@@ -119,23 +119,44 @@ class ResilientStore(SearchCacheStore):
 
 
 class ResilientHistory(HistoryStore):
-    """Dialog history in the household store; while it is unreachable a turn has no history
-    and is not kept (it is context for the next turns, not data to keep)."""
+    """Dialog history in the household store, per device: only this device writes its sessions,
+    so a session read once is kept in memory and written through (a turn reads no table). While
+    the store is unreachable a turn is kept in memory only (it is context, not data to keep)."""
+
+    KEEP = 50
+    remembers = True
+    """Turns added are read back from memory: the next turn need not wait for the write."""
+
+    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+        super().__init__(sessions)
+        self._kept: dict[str, list[StoredTurn]] = {}
 
     async def recent(self, session_id: str, *, limit: int, newer_than: float) -> list[StoredTurn]:
-        try:
-            async with asyncio.timeout(TIMEOUT_S):
-                return await super().recent(session_id, limit=limit, newer_than=newer_than)
-        except UNREACHABLE as exc:
-            log.debug("%s: no dialog history (%s)", OFFLINE, type(exc).__name__)
-            return []
+        kept = self._kept.get(session_id)
+        if kept is None:
+            try:
+                async with asyncio.timeout(TIMEOUT_S):
+                    kept = await super().recent(session_id, limit=self.KEEP, newer_than=0.0)
+            except UNREACHABLE as exc:
+                log.debug("%s: no dialog history (%s)", OFFLINE, type(exc).__name__)
+                return []
+            self._kept[session_id] = kept
+        return [t for t in kept if t.created_at >= newer_than][-limit:] if limit else []
 
     async def add(self, turn: StoredTurn, *, keep_newer_than: float) -> None:
+        kept = self._kept.get(turn.session_id)
+        if kept is not None:
+            kept.append(turn)
+            del kept[:-self.KEEP]
         try:
             async with asyncio.timeout(TIMEOUT_S):
                 await super().add(turn, keep_newer_than=keep_newer_than)
         except UNREACHABLE as exc:
             log.debug("%s: turn not kept (%s)", OFFLINE, type(exc).__name__)
+
+    async def forget(self) -> int:
+        self._kept.clear()
+        return await super().forget()
 
 
 class ResilientDeviceState(DeviceStateStore):
