@@ -1,5 +1,6 @@
 """Two household devices running side by side on the real servers: heartbeats with what each
-plays, the token-refresh lock and the library sync lock shared, a library change dropping the
+plays, tokens saved on one device seen by the other, the token-refresh lock and the library
+sync lock shared, a library change dropping the
 other device's hot cache, "play Hello in the kitchen" and "pause the kitchen" said in the living
 room run in the kitchen, an unknown room answered with the rooms."""
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from sam_edge.accounts.tokens import TokenSet
 from sam_edge.household.bus import LIBRARY
 from sam_edge.household.locks import RedisLock
 from sam_edge.platforms.base import Track
@@ -55,6 +57,12 @@ async def test_two_devices(fresh_database: str, redis_url: str, tmp_path: Path,
         assert set(seen) == {"kitchen", "living"}
         assert "Hello" in seen["kitchen"]["playing"] and seen["living"]["playing"] == ""
 
+        # Paired on one device, seen at once by the other (which keeps tokens in memory).
+        await kitchen.tokens.save("spotify", TokenSet("a1", "r1", 2e9, "s"))
+        assert (await living.tokens.load("spotify")).refresh_token == "r1"  # type: ignore[union-attr]
+        await kitchen.tokens.save("spotify", TokenSet("a2", "r2", 2e9, "s"))
+        await until(lambda: _refresh_token(living, "r2"))
+
         # A sync on one device: the other drops its hot cache.
         track = Track("local:x", "Song", "Artist", "local", "track")
         living.cache.hot.set("k", track, 600)
@@ -75,6 +83,11 @@ async def test_two_devices(fresh_database: str, redis_url: str, tmp_path: Path,
 
 async def _empty(rt: object) -> bool:
     return rt.cache.hot.get("k") is None  # type: ignore[attr-defined, no-any-return]
+
+
+async def _refresh_token(rt: object, expected: str) -> bool:
+    found = await rt.tokens.load("spotify")  # type: ignore[attr-defined]
+    return found is not None and found.refresh_token == expected
 
 
 async def _playing(rt: object) -> bool:
