@@ -74,3 +74,25 @@ async def test_store_stopped_and_restarted(postgres: PrivatePostgres, redis_url:
         assert await database_health(rt.engine) == "ok"
     finally:
         await rt.aclose()
+
+
+async def test_start_while_the_store_is_offline(postgres: PrivatePostgres, redis_url: str,
+                                                tmp_path: Path, songs: Path) -> None:
+    first = await device(tmp_path, "kitchen", postgres.url, redis_url, songs)
+    await first.aclose()  # joined: the store is migrated
+    await asyncio.to_thread(postgres.stop)
+    rt = await device(tmp_path, "kitchen", postgres.url, redis_url, songs)
+    store = rt.cache.store
+    assert isinstance(store, ResilientStore)
+    store.retry_s = 0.2
+    try:
+        assert (await rt.runner.chat("play hello")).status == "ok"
+        assert await database_health(rt.engine) == OFFLINE and len(store.pending) == 1
+        await asyncio.to_thread(postgres.start)
+        for _ in range(100):
+            if store.online:
+                break
+            await asyncio.sleep(0.1)
+        assert store.online and await store.count() == 1
+    finally:
+        await rt.aclose()
