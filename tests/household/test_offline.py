@@ -10,10 +10,14 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
+from sam_edge.app.runtime import Runtime
 from sam_edge.household.offline import OFFLINE, ResilientStore
+from sam_edge.web.app import create_app
 from sam_edge.web.health import database_health
 from tests.audio_files import make_song
 from tests.household.devices import device
@@ -63,6 +67,8 @@ async def test_store_stopped_and_restarted(postgres: PrivatePostgres, redis_url:
         assert other.status == "ok", other
         assert await database_health(rt.engine) == OFFLINE
         assert store.status == OFFLINE and len(store.pending) == 1
+        body = await _health(rt)
+        assert body["status"] == "degraded" and body["database"] == OFFLINE
 
         await asyncio.to_thread(postgres.start)
         for _ in range(100):
@@ -96,3 +102,11 @@ async def test_start_while_the_store_is_offline(postgres: PrivatePostgres, redis
         assert store.online and await store.count() == 1
     finally:
         await rt.aclose()
+
+
+async def _health(rt: Runtime) -> dict[str, Any]:
+    app = create_app(rt.settings, rt)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://sam") as client:
+        body: dict[str, Any] = (await client.get("/health")).json()
+    return body
