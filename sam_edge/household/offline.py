@@ -42,6 +42,8 @@ class ResilientStore(SearchCacheStore):
         self.retry_s = retry_s
         self.online = True
         self._retrying: asyncio.Task[None] | None = None
+        self._left_over = len(self.pending) > 0
+        """Writes kept by an earlier run: written at the first read."""
 
     @property
     def status(self) -> str:
@@ -57,6 +59,10 @@ class ResilientStore(SearchCacheStore):
 
     async def get(self, query_hash: str, platform: str, now: float) -> Track | None:
         if not self.online:  # a miss at once: the retry task says when the store is back
+            return None
+        if self._left_over:
+            self._left_over = False
+            self._down(ConnectionError("writes left from an earlier run"))
             return None
         try:
             async with asyncio.timeout(self.timeout_s):
