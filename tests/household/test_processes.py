@@ -51,12 +51,8 @@ def _say(base: str, text: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def two_devices(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    import redis
-
-    redis_url = "redis://127.0.0.1:6379/13"
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
+def two_devices(database_url: str, redis_url: str,
+                tmp_path: Path) -> Iterator[tuple[str, str]]:
     music = tmp_path / "music"
     make_song(music, "Adele/25/01 Hello.mp3", title="Hello", artist="Adele", album="25",
               track=1)
@@ -72,8 +68,6 @@ def two_devices(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
             proc.terminate()
         for proc in (kitchen, living):
             proc.wait(timeout=30)
-        client.flushdb()
-        client.close()
 
 
 def _until(check: Any, timeout_s: float = 10.0) -> None:
