@@ -45,6 +45,8 @@ class Core:
     platforms: dict[str, MusicPlatform]
     simulated: list[str] = field(default_factory=list)
     """The stand-ins chosen so far (the runtime adds its own)."""
+    bus: Any = None
+    """The household's Redis (:class:`~sam_edge.household.bus.Bus`), in a household."""
 
     async def aclose(self) -> None:
         for adapter in self.platforms.values():
@@ -54,7 +56,12 @@ class Core:
                 log.exception("closing %s failed", adapter.name)
         await self.player.aclose()
         self.cache.hot.close()
+        closer = getattr(self.cache.store, "aclose", None)
+        if closer is not None:
+            await closer()
         await self.engine.dispose()
+        if self.bus is not None:
+            await self.bus.aclose()
 
 
 def build_platforms(settings: Settings, tokens: DbTokenStore, player: Player,
@@ -81,24 +88,36 @@ async def build_core(settings: Settings, *, clock: Clock | None = None,
     """Everything shared, ready; parts passed in replace the real ones (tests)."""
     clock = clock or SystemClock()
     settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    bus: Any = None
+    tokens: DbTokenStore
     if settings.household.enabled:
+        from ..household.bus import connect_bus
         from ..household.database import open_household_store
 
         engine, cipher = await open_household_store(settings.household.database_url,
                                                     settings.data.dir)
         sessions = make_sessionmaker(engine)
-        # Another device may pair: no stamp file here can tell this one, so every load reads
-        # the shared table.
-        tokens = DbTokenStore(sessions, cipher)
+        bus = await connect_bus(settings.household)
+        # Another device may pair: no stamp file here can tell this one, Redis does. Refresh
+        # tokens are single-use: the household's lock serialises them.
+        from ..household.accounts import SharedTokenStore
+
+        tokens = SharedTokenStore(sessions, cipher, bus,
+                                  refresh_lock=bus.lock(wait_s=30.0, ttl_s=60.0))
     else:
         await asyncio.to_thread(migrate, settings.database_path)
         engine = make_engine(settings.database_path)
         sessions = make_sessionmaker(engine)
         cipher = Cipher.from_data_dir(settings.data.dir)
         tokens = DbTokenStore.in_data_dir(sessions, cipher, settings.data.dir)
+    store = SearchCacheStore(sessions)
+    if bus is not None:
+        from ..household.offline import ResilientStore
+
+        store = ResilientStore(sessions, settings.data.dir)
     cache = SearchCache(
         HotCache(settings.cache_dir, size_mb=settings.cache.hot_size_mb),
-        SearchCacheStore(sessions),
+        store,
         hot_ttl_s=settings.cache.hot_ttl_s,
         persistent_ttl_s=settings.cache.persistent_ttl_days * 86400,
         clock=clock,
@@ -115,7 +134,7 @@ async def build_core(settings: Settings, *, clock: Clock | None = None,
         platforms = build_platforms(settings, tokens, player, clock)
     return Core(settings=settings, clock=clock, engine=engine, sessions=sessions,
                 cipher=cipher, tokens=tokens, cache=cache, player=player,
-                platforms=platforms, simulated=simulated)
+                platforms=platforms, simulated=simulated, bus=bus)
 
 
 @dataclass

@@ -78,6 +78,8 @@ class Runtime:
     sync_jobs: LoopJobs | None = None
     """The schedule (``sam_edge.sync.tasks``), when there is a library to sync."""
     sync_tasks: Any = None
+    household: Any = None
+    """This device's :class:`~sam_edge.household.device.HouseholdDevice`, in a household."""
     _stop_sync: Any = field(default=None, repr=False)
     simulated: list[str] = field(default_factory=list)
     version: str = __version__
@@ -132,13 +134,17 @@ class Runtime:
             # Huey is loaded only when there is a library to keep in sync.
             from ..sync.tasks import LoopJobs, install_tasks, make_huey, start_consumer_in_process
 
-            huey = make_huey(self.settings.data.dir)
+            shared = self.settings.household
+            huey = make_huey(self.settings.data.dir, redis_url=shared.redis_url if
+                             self.core.bus is not None else "", household=shared.name)
             self.sync_jobs = LoopJobs(self.sync, asyncio.get_running_loop(),
                                       interval_s=self.settings.sync.interval_hours * 3600)
             self.sync_tasks = install_tasks(huey, self.sync_jobs,
                                             check_minutes=self.settings.sync.check_minutes)
             self._stop_sync = start_consumer_in_process(huey, jobs=self.sync_jobs)
             self.sync_tasks.check()  # catch up at boot, not at the next quarter hour
+        if self.household is not None:
+            self.household.start()
 
     async def _purge_cache(self) -> None:
         try:
@@ -171,6 +177,8 @@ class Runtime:
         self._background.add(asyncio.get_running_loop().create_task(say()))
 
     async def aclose(self) -> None:
+        if self.household is not None:
+            await self.household.aclose()
         if self._stop_sync is not None:
             self._stop_sync()
         if self.sync_jobs is not None:
@@ -219,14 +227,31 @@ async def build_runtime(
     if llm is None:
         simulated.append("LLM (no SAM_GROQ_API_KEY: grammar only)")
 
-    dialog = DialogManager(HistoryStore(core.sessions), llm, settings.dialog, clock=clock,
+    history, state = HistoryStore(core.sessions), DeviceStateStore(core.sessions)
+    if core.bus is not None:  # the household store may go away: the device keeps answering
+        from ..household.offline import ResilientDeviceState, ResilientHistory
+
+        history, state = ResilientHistory(core.sessions), ResilientDeviceState(core.sessions)
+    dialog = DialogManager(history, llm, settings.dialog, clock=clock,
                            languages=settings.speech.languages)
     library = LibraryResolver.in_data_dir(core.sessions, settings.data.dir)
     sync = LibrarySyncService(core.sessions, library_sources(core.platforms), clock,
-                              data_dir=settings.data.dir, listeners=[library.invalidate])
-    actions = MusicActionService(core.platforms, core.cache, DeviceStateStore(core.sessions),
+                              data_dir=settings.data.dir, listeners=[library.invalidate],
+                              shared_lock=core.bus.lock(wait_s=0) if core.bus else None)
+    actions = MusicActionService(core.platforms, core.cache, state,
                                  settings.music.default_platform, library=library,
                                  languages=settings.speech.languages)
+    household = None
+    if core.bus is not None:  # a room named in a command goes to that room
+        from ..household.rooms import RoomActions
+        from .household import household_device
+
+        actions = RoomActions(core.platforms, core.cache, state,
+                              settings.music.default_platform, library=library,
+                              languages=settings.speech.languages,
+                              ).in_household(core.bus, settings.household.device)
+        sync.add_listener(core.bus.library_changed_soon)
+        household = household_device(core, library, actions)
     bus = EventBus(clock)
     voice = build_voice_parts(settings, simulated, clock=clock, stt=stt, sink=sink, wake=wake)
 
@@ -266,8 +291,8 @@ async def build_runtime(
     return Runtime(core=core, llm=llm, runner=runner, bus=bus, listener=listener, gpio=gpio,
                    account_leds=account_leds, library=library, sync=sync,
                    now_playing=now_playing, turns=turns, turn_records=records,
-                   sound_card=sound_card,
-                   watchdog=watchdog, simulated=simulated)
+                   sound_card=sound_card, watchdog=watchdog, simulated=simulated,
+                   household=household)
 
 
 def _report(bus: EventBus, message: str) -> None:

@@ -18,6 +18,7 @@ The names' phonetic keys are also kept in ``title_keys.json`` in the data folder
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ __all__ = ["LibraryResolver", "base_title"]
 
 TITLE_KEYS = "title_keys.json"
 """The phonetic keys of the library's names, so a start does not derive them again."""
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,13 @@ class LibraryResolver:
             return self._loaded[1]
         async with self._lock:
             if self._loaded is None or self._loaded[0] != version:
-                self._loaded = (version, await self._load())
+                try:
+                    self._loaded = (version, await self._load())
+                except (OSError, TimeoutError) as exc:
+                    # The household's store is offline: no library this turn (the platforms
+                    # and the search cache still answer); the next turn tries again.
+                    log.warning("the library cannot be read (%s)", type(exc).__name__)
+                    return {}
             return self._loaded[1]
 
     async def _load(self) -> dict[str, TitleIndex[_Entry]]:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 from sam_edge.dialog.grammar_commands import _COMMANDS, GrammarMatch, Params, _intent
 from sam_edge.dialog.grammar_indic import parse_indic
+from sam_edge.dialog.grammar_rooms import split_room
 from sam_edge.dialog.grammar_words import (
     _BY_TITLE_WORDS,
     _GENERIC,
@@ -184,7 +185,16 @@ def parse(text: str, languages: Sequence[str] = ()) -> GrammarMatch | None:
     """The intent of a fully matched utterance, or ``None`` to let the LLM decide.
 
     ``languages`` (``[speech] languages``) adds the Hindi and Telugu phrase packs written in
-    Latin letters ("gaana band karo", "paata aapu")."""
+    Latin letters ("gaana band karo", "paata aapu"). A room named ("in the kitchen") is the
+    ``device`` parameter (:mod:`sam_edge.dialog.grammar_rooms`)."""
+    rest, room = split_room(text)
+    found = _parse(rest, languages)
+    if room is not None and found is not None:
+        found.intent.parameters["device"] = room
+    return found
+
+
+def _parse(text: str, languages: Sequence[str]) -> GrammarMatch | None:
     if languages and (found := parse_indic(text, languages)) is not None:
         return found
     full = _prepare(strip_spoken(text))

@@ -61,7 +61,7 @@ def clean_parameters(raw: object) -> dict[str, Any]:
     if not isinstance(raw, dict):
         return {}
     out: dict[str, Any] = {}
-    for key in ("query", "artist"):
+    for key in ("query", "artist", "device"):
         value = raw.get(key)
         if isinstance(value, str) and value.strip():
             out[key] = value.strip()

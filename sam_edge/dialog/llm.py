@@ -40,6 +40,7 @@ parameters (only those that apply):
 - artist: the artist, if named
 - kind: track, album, artist, playlist or liked
 - platform: spotify, soundcloud or local
+- device: the room or speaker named ("in the kitchen", "pause the kitchen" -> kitchen)
 - level: 0-100 (SET_VOLUME)
 - state: true or false (SHUFFLE); track, context or off (REPEAT)
 Keep titles in other languages as the user said them, transliterated in Latin script; never \

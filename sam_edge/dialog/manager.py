@@ -59,7 +59,7 @@ class DialogManager:
 
     async def window(self, session_id: str) -> list[StoredTurn]:
         pending = self._writes.get(session_id)
-        if pending is not None:
+        if pending is not None and not getattr(self._history, "remembers", False):
             await asyncio.shield(pending)
         if self._settings.history_turns == 0:
             return []
@@ -128,7 +128,8 @@ class DialogManager:
                     playing["artist"] = state.artist
                 if state.platform:
                     playing["platform"] = state.platform
-                return replace(intent, parameters=playing, source="history")
+                return replace(intent, parameters={**playing, **intent.parameters},
+                               source="history")
         return None
 
     async def _ask_llm(self, text: str, turns: list[StoredTurn]) -> Understanding:

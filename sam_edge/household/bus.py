@@ -1,7 +1,8 @@
 """The household's Redis: its locks, the devices' heartbeats and the messages between devices.
 
 Channels (pub/sub): ``sam:library`` when a sync changed the library (each device drops its
-library index and hot cache entries), ``sam:device:<name>`` for commands sent to one device.
+library index and hot cache entries), ``sam:accounts`` when tokens were saved (each device drops
+the ones it keeps in memory), ``sam:device:<name>`` for commands sent to one device.
 Heartbeats: the hash ``sam:devices`` maps a device's name to ``{"seen": t, "playing": ...}``.
 """
 
@@ -18,6 +19,7 @@ from .locks import RedisLock
 
 DEVICES = "sam:devices"
 LIBRARY = "sam:library"
+ACCOUNTS = "sam:accounts"
 CONNECT_TIMEOUT_S = 3.0
 
 
@@ -38,8 +40,11 @@ class Bus:
 
     def library_changed_soon(self) -> None:
         """A sync listener (called on the loop, not awaited): tell the other devices."""
-        task = asyncio.get_running_loop().create_task(
-            self.publish(LIBRARY, {"at": time.time()}))
+        self.publish_soon(LIBRARY, {"at": time.time()})
+
+    def publish_soon(self, channel: str, message: dict[str, Any]) -> None:
+        """Publish without waiting (on the loop); :meth:`aclose` waits for what is left."""
+        task = asyncio.get_running_loop().create_task(self.publish(channel, message))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 

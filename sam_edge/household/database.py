@@ -72,8 +72,6 @@ async def check_database(url: str) -> None:
         await engine.dispose()
 
 
-
-
 KEY_FILE = "household.key"
 """The household's token key on each device (0600 in the data dir, never in the config)."""
 
@@ -86,6 +84,16 @@ def household_cipher(data_dir: Path) -> Cipher:
     return Cipher(load_or_create_key(path))
 
 
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the server could not be reached."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError | TimeoutError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 async def open_household_store(database_url: str, data_dir: Path) -> tuple[AsyncEngine, Cipher]:
     """The migrated household database and the household's token cipher."""
     cipher = household_cipher(data_dir)
@@ -93,6 +101,11 @@ async def open_household_store(database_url: str, data_dir: Path) -> tuple[Async
     try:
         await migrate_household(engine)
     except Exception as exc:
+        if unreachable(exc):
+            # A device that joined has a migrated store: it starts from what it keeps and
+            # reaches the store again when it answers.
+            log.warning("household store offline at start (%s)", type(exc).__name__)
+            return engine, cipher
         await engine.dispose()
         raise ConfigError(f"the household database at {database_url} cannot be opened "
                           f"({type(exc).__name__}: {exc})".splitlines()[0]) from exc

@@ -16,15 +16,15 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from ..errors import SamError
+from ..accounts.locks import LockTimeout as RefreshLockTimeout
 
 log = logging.getLogger(__name__)
 
 PREFIX = "sam:lock:"
 
 
-class LockTimeout(SamError):
-    code = "lock_timeout"
+class LockTimeout(RefreshLockTimeout):
+    """The refresh lock's own timeout (a platform error a turn reports), and a ``SamError``."""
 
 
 class RedisLock:

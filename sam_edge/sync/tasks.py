@@ -20,7 +20,8 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -153,30 +154,72 @@ class LoopJobs:
 
 @dataclass(frozen=True)
 class SyncTasks:
-    huey: SqliteHuey
+    huey: Any
     check: Any
     """The periodic due-check; calling it queues one check now."""
     sync_now: Any
     """``sync_now(platform=None)`` queues a sync of one (or every paired) platform."""
 
 
-def make_huey(data_dir: Path, immediate: bool = False) -> SqliteHuey:
-    """Huey with its queue in ``data_dir``; ``immediate`` runs tasks inline (tests)."""
+def make_huey(data_dir: Path, immediate: bool = False, *, redis_url: str = "",
+              household: str = "") -> Any:
+    """Huey with its queue in ``data_dir``; ``immediate`` runs tasks inline (tests). With
+    ``redis_url`` (a household) the queue is the household's ``RedisHuey``: every device's
+    consumer serves one queue, and a Huey lock lets one library sync run at a time."""
+    if redis_url:
+        from huey import RedisHuey
+
+        return RedisHuey(f"sam-edge-{household or 'household'}", url=redis_url,
+                         immediate=immediate, results=False)
     data_dir.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("sam-edge", filename=str(data_dir / HUEY_FILE), immediate=immediate,
                       results=False)
 
 
-def install_tasks(huey: SqliteHuey, jobs: SyncJobs, *,
+SYNC_TASK_LOCK = "library.sync"
+SYNC_TASK_LOCK_TTL_S = 3600
+"""A device that dies while syncing lets go of the queue's lock after this long."""
+
+
+@contextmanager
+def _one_per_queue(huey: Any) -> Iterator[bool]:
+    """On a household's queue, Huey's lock (yields False when another device holds it)."""
+    from huey import RedisHuey
+    from huey.exceptions import TaskLockedException
+
+    if not isinstance(huey, RedisHuey):
+        yield True
+        return
+    try:
+        # An expiry needs Redis 7.4 (hash-field TTL); before it, the sync's own Redis lock
+        # (which expires) still keeps a second sync out when a device died holding this one.
+        ttl = SYNC_TASK_LOCK_TTL_S if getattr(huey.storage, "supports_hash_ttl", False) else None
+        lock = huey.lock_task(SYNC_TASK_LOCK, ttl=ttl)
+        lock.acquire()
+    except TaskLockedException:
+        log.info("library sync not run: another device of the household is syncing")
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.clear()
+
+
+def install_tasks(huey: Any, jobs: SyncJobs, *,
                   check_minutes: int = CHECK_MINUTES) -> SyncTasks:
     @huey.periodic_task(crontab(minute=f"*/{check_minutes}"),  # type: ignore[untyped-decorator]
                         name="library.check")
     def check_library() -> None:
-        jobs.check()
+        with _one_per_queue(huey) as mine:
+            if mine:
+                jobs.check()
 
     @huey.task(name="library.sync_now")  # type: ignore[untyped-decorator]
     def sync_now(platform: str | None = None) -> None:
-        jobs.sync(platform)
+        with _one_per_queue(huey) as mine:
+            if mine:
+                jobs.sync(platform)
 
     return SyncTasks(huey, check_library, sync_now)
 
@@ -187,7 +230,7 @@ class _ThreadConsumer(Consumer):  # type: ignore[misc]
         pass
 
 
-def start_consumer_in_process(huey: SqliteHuey, *, jobs: LoopJobs | None = None,
+def start_consumer_in_process(huey: Any, *, jobs: LoopJobs | None = None,
                               join_timeout_s: float = 5.0) -> Callable[[], None]:
     """Start huey's scheduler and one worker as daemon threads; returns ``stop()``, safe to call
     on the event loop. With ``jobs``, a sync in flight is interrupted (the next one resumes it):

@@ -1,0 +1,88 @@
+"""Two ``sam-edge run`` processes of one household, each with its own data dir: "play Hello in
+the kitchen" and "pause the kitchen" said to the living room play and pause the kitchen."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.audio_files import make_song
+from tests.household.devices import device_settings
+from tests.household.private_pg import free_port
+
+
+def _start(home: Path, name: str, database_url: str, redis_url: str,
+           music: Path) -> tuple[subprocess.Popen[bytes], str]:
+    settings = device_settings(home, name, database_url, redis_url, music)
+    port = free_port()
+    env = {**os.environ, "SAM_CONFIG": str(home / name / "config.toml"),
+           "SAM_DATA_DIR": str(settings.data.dir), "SAM_MUSIC_DIR": str(music),
+           "SAM_PLAYER_AUDIO_OUTPUT": "null", "SAM_HTTP_PORT": str(port),
+           "SAM_LOG_LEVEL": "WARNING"}
+    sam = str(Path(sys.executable).with_name("sam-edge"))
+    proc = subprocess.Popen([sam, "run"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=open(home / f"{name}.log", "wb"))  # noqa: SIM115
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _ready(base: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{base} did not start")
+
+
+def _say(base: str, text: str) -> dict[str, Any]:
+    body: dict[str, Any] = httpx.post(f"{base}/v1/chat/message", json={"text": text},
+                                      timeout=30).json()
+    return body
+
+
+@pytest.fixture
+def two_devices(database_url: str, redis_url: str,
+                tmp_path: Path) -> Iterator[tuple[str, str]]:
+    music = tmp_path / "music"
+    make_song(music, "Adele/25/01 Hello.mp3", title="Hello", artist="Adele", album="25",
+              track=1)
+    kitchen, k_url = _start(tmp_path, "kitchen", database_url, redis_url, music)
+    living, l_url = _start(tmp_path, "living", database_url, redis_url, music)
+    try:
+        deadline = time.monotonic() + 60
+        _ready(k_url, deadline)
+        _ready(l_url, deadline)
+        yield k_url, l_url
+    finally:
+        for proc in (kitchen, living):
+            proc.terminate()
+        for proc in (kitchen, living):
+            proc.wait(timeout=30)
+
+
+def _until(check: Any, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_a_room_across_processes(two_devices: tuple[str, str]) -> None:
+    kitchen, living = two_devices
+    # Each process announces itself in its first heartbeat, at start.
+    _until(lambda: _say(living, "play Hello in the kitchen")["status"] == "ok")
+    _until(lambda: _say(kitchen, "what's playing")["response_text"].startswith("This is Hello"))
+    assert _say(living, "pause the kitchen")["status"] == "ok"
+    _until(lambda: "Hello" in (text := _say(kitchen, "what's playing")["response_text"])
+           and "is paused" in text)
+    assert _say(living, "what's playing")["response_text"] == "Nothing is playing."
