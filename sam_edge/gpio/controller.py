@@ -25,6 +25,7 @@ from ..pipeline.turn import Source, Turn, TurnResult
 log = logging.getLogger(__name__)
 
 HISTORY = 20
+MUTED = "The microphone is muted: press the mute button to turn it back on."
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,8 @@ class DeviceController:
         """Start listening (or stop a reply that is playing: barge-in)."""
 
         async def start(_turn: Turn | None) -> tuple[str, None]:
+            if self._listener().muted:
+                raise CommandFailed("muted", MUTED)
             source = self._listener().talk()
             if source == "nothing":
                 raise CommandFailed("no_audio_input", "There is no microphone to listen with.")

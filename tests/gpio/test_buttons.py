@@ -273,3 +273,15 @@ def test_config_treats_negative_pins_as_unwired_and_refuses_shared_pins() -> Non
         GpioConfig(previous=22)
     with pytest.raises(ValueError, match="three pins"):
         GpioConfig(rgb_led=(16, 26))
+
+
+async def test_talk_while_muted_says_so_and_stays_idle(world: World) -> None:
+    await world.press("mic_mute")
+    assert world.rt.listener.muted
+    await world.press("talk")
+    last = world.gpio.controller.last
+    assert last is not None and last.status == "muted" and "muted" in last.message
+    ends = [e for e in world.events if e.type is EventType.TURN_END]
+    assert ends[-1].data["status"] == "error" and "muted" in ends[-1].data["response_text"]
+    assert not any(e.type is EventType.WAKE_START for e in world.events)
+    assert world.rt.bus.state.value in ("idle", "error")
