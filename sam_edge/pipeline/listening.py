@@ -29,13 +29,17 @@ if TYPE_CHECKING:
 EARLY_ACTIONS = frozenset({Action.PAUSE, Action.RESUME, Action.NEXT, Action.PREVIOUS})
 """Commands complete in themselves: nothing the speaker could add would change them."""
 EARLY_MAX_WORDS = 3
+OPENERS = frozenset({"play", "put"})
+"""Words that alone read as a command ("play": resume) but usually open a longer one
+("play … hotel california"): never acted on before the silence holds."""
 
 Heard = Transcript | TurnResult
 
 
 def short_command(text: str, languages: tuple[str, ...] = ()) -> bool:
     """True for a short utterance the grammar reads as a command that takes no slot."""
-    if not text.strip() or len(text.split()) > EARLY_MAX_WORDS:
+    words = [w.strip(".,!?").lower() for w in text.split()]
+    if not words or len(words) > EARLY_MAX_WORDS or words[0] in OPENERS:
         return False
     match = parse(text, languages)
     return (match is not None and match.intent.action in EARLY_ACTIONS
