@@ -168,10 +168,11 @@ def report_live(waits: dict[tuple[str, int], list[Wait]], direct: dict[str, floa
             (direct["stt"] + llm + w.platform_calls * direct["spotify"] + direct["tts"]) * 1000
             for w in got)
         reasons = sorted({w.listen_reason for w in got})
-        print(f"  {text!r:24} {mode:24} to platform p50 {statistics.median(platform):6.0f} ms "
-              f"p95 {pct(platform, .95):6.0f} ms ({statistics.median(platform) / base_platform:4.2f}x"
-              f" of {base_platform:.0f} ms)   to first audio p50 {statistics.median(audio):6.0f} ms"
-              f" ({statistics.median(audio) / base_audio:4.2f}x of {base_audio:.0f} ms)"
+        p50, a50 = statistics.median(platform), statistics.median(audio)
+        print(f"  {text!r:24} {mode:24} to platform p50 {p50:6.0f} ms "
+              f"p95 {pct(platform, .95):6.0f} ms ({p50 / base_platform:4.2f}x"
+              f" of {base_platform:.0f} ms)   to first audio p50 {a50:6.0f} ms"
+              f" p95 {pct(audio, .95):6.0f} ms ({a50 / base_audio:4.2f}x of {base_audio:.0f} ms)"
               f"   listen ended by {','.join(reasons)}")
     pause = statistics.median(w.to_platform_ms for w in waits[("pause", 250)])
     verdict = "meets" if pause <= TARGET_PAUSE_MS else "MISSES"
