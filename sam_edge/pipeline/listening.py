@@ -13,6 +13,7 @@ is acted on at the provisional end: :attr:`early` tells the loop to stop waiting
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 from ..audio.format import Clip
@@ -25,6 +26,8 @@ from .turn import Turn, TurnResult, no_speech
 
 if TYPE_CHECKING:
     from .runner import TurnRunner
+
+log = logging.getLogger(__name__)
 
 EARLY_ACTIONS = frozenset({Action.PAUSE, Action.RESUME, Action.NEXT, Action.PREVIOUS})
 """Commands complete in themselves: nothing the speaker could add would change them."""
@@ -96,8 +99,13 @@ class ListeningTurn:
         spec, self._spec = self._spec, None
         if spec is not None and result.kind == "speech" and result.reason in (
                 "silence", "provisional"):
-            heard = await spec
-            self.turn.end("stt", **self._hold)
+            try:
+                heard = await spec
+            except Exception:  # the words are lost, not the turn: transcribe again below
+                log.warning("speculative speech-to-text failed", exc_info=True)
+                self.turn.end("stt", discarded=True)
+            else:
+                self.turn.end("stt", **self._hold)
         elif spec is not None:
             self._spec = spec
             self.withdraw()
