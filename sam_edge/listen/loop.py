@@ -44,9 +44,9 @@ class OpenTurn(Protocol):
     def withdraw(self) -> None:
         """Speech resumed after a provisional end: its speculative work is dropped."""
 
-    @property
-    def early(self) -> EndpointResult | None:
-        """Set when the turn took the provisional end as final (a short command)."""
+    def taken(self) -> asyncio.Task[None] | None:
+        """The task finishing the turn when it went on at a provisional end (a short
+        command) without waiting for the final one."""
 
     async def listened(self, result: EndpointResult, stt: SpeechToText | None) -> None: ...
 
@@ -208,6 +208,12 @@ class ListenLoop:
         """One judged frame of an open turn; the task finishing the listen, if it ended."""
         if self._talk:  # pressed again while listening: start over
             self._talk = False
+        taken = turn.taken()
+        if taken is not None:
+            front.endpointer.reset()  # the rest of this silence starts nothing new
+            self._tasks.add(taken)
+            taken.add_done_callback(self._tasks.discard)
+            return taken
         if self._cancel:
             self._cancel = False
             return self._spawn(turn.cancelled())
@@ -217,10 +223,6 @@ class ListenLoop:
             turn.withdraw()
         if decision.provisional is not None:
             turn.provisional(decision.provisional, stt)
-        result = decision.result
-        if result is None and turn.early is not None:
-            result = turn.early
-            front.endpointer.reset()  # the rest of this silence starts nothing new
-        if result is None:
+        if decision.result is None:
             return None
-        return self._spawn(turn.listened(result, stt))
+        return self._spawn(turn.listened(decision.result, stt))

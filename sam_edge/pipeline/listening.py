@@ -7,7 +7,7 @@ Speculative speech-to-text: at the endpointer's provisional end (:meth:`provisio
 holds, :meth:`listened` commits those words and the turn goes on without a new upload; when
 speech resumes, :meth:`withdraw` cancels it and its ``stt_end`` says ``"discarded": true``
 (the next endpoint starts a new one). A short, complete grammar command ("pause", "next")
-is acted on at the provisional end: :attr:`early` tells the loop to stop waiting.
+is acted on as soon as its words are back: :meth:`taken` tells the loop the listen is over.
 """
 
 from __future__ import annotations
@@ -56,8 +56,7 @@ class ListeningTurn:
         self.act_early = act_early
         self._spec: asyncio.Task[Heard] | None = None
         self._hold: dict[str, Any] = {}
-        self.early: EndpointResult | None = None
-        """A provisional end taken as final (a short command): the loop ends the listen."""
+        self._taken: asyncio.Task[None] | None = None
 
     def speech_detected(self) -> None:
         self.turn.emit(EventType.SPEECH_DETECTED)
@@ -89,8 +88,24 @@ class ListeningTurn:
         if (self.act_early and self._spec is asyncio.current_task()
                 and isinstance(heard, Transcript) and not heard.no_speech
                 and short_command(heard.text, self._runner.dialog.languages)):
-            self.early = result
+            # Go on at once; the loop learns it at its next frame (taken()).
+            self._spec = None
+            self._taken = asyncio.get_running_loop().create_task(
+                self._go_on(result, stt, heard, hold))
         return heard
+
+    def taken(self) -> asyncio.Task[None] | None:
+        """The task finishing the turn when it went on at a provisional end (a short
+        command): the listen is over."""
+        return self._taken
+
+    async def _go_on(self, result: EndpointResult, stt: SpeechToText, heard: Heard,
+                     hold: dict[str, Any]) -> None:
+        self.turn.end("listen", kind=result.kind, reason=result.reason,
+                      voiced_ms=result.voiced_ms)
+        self.turn.end("stt", **hold)
+        await self._runner.voice(Clip(result.audio), turn=self.turn, play=True, stt=stt,
+                                 heard=heard)
 
     async def listened(self, result: EndpointResult, stt: SpeechToText | None) -> None:
         self.turn.end("listen", kind=result.kind, reason=result.reason,
