@@ -185,7 +185,7 @@ def report_live(waits: dict[tuple[str, int], list[Wait]], direct: dict[str, floa
         print(f"  {text!r:24} {mode:24} to platform p50 {p50:6.0f} ms "
               f"p95 {pct(platform, .95):6.0f} ms ({p50 / base_platform:4.2f}x"
               f" of {base_platform:.0f} ms; {p50 / ((STT_S + SPOTIFY_S) * 1000):4.2f}x"
-              " injected)   to first audio p50 {a50:6.0f} ms"
+              f" injected)   to first audio p50 {a50:6.0f} ms"
               f" p95 {pct(audio, .95):6.0f} ms ({a50 / base_audio:4.2f}x of {base_audio:.0f} ms)"
               f"   listen ended by {','.join(reasons)}")
     print(f"  (the injected latencies alone: speech-to-text + platform call "
