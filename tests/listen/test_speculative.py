@@ -126,9 +126,12 @@ def test_short_complete_commands_only() -> None:
         assert not short_command(text), text
 
 
-async def test_a_400_ms_pause_mid_sentence_is_not_cut(world: World,
+@pytest.mark.parametrize("stt_s", [0.3, 0.0], ids=["words-in-flight", "words-back"])
+async def test_a_400_ms_pause_mid_sentence_is_not_cut(world: World, stt_s: float,
                                                       paused_speech: tuple[Path, float]) -> None:
+    """The speculation at the pause is cancelled in flight, or its words are dropped."""
     wav, first_s = paused_speech
+    world.groq.path_latency_s = {"transcriptions": stt_s}
 
     def transcript(data: bytes, fields: dict[str, Any]) -> str:
         # What a real recogniser says: "play" alone for the audio before the pause.
