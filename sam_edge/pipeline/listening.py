@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..audio.format import Clip
 from ..dialog.grammar import parse
 from ..dialog.intents import Action
-from ..events import EventType
+from ..events import EventType, State
 from ..listen.endpoint import EndpointResult
 from ..speech.stt import SpeechToText, Transcript
 from .turn import Turn, TurnResult, no_speech
@@ -103,6 +103,7 @@ class ListeningTurn:
                      hold: dict[str, Any]) -> None:
         self.turn.end("listen", kind=result.kind, reason=result.reason,
                       voiced_ms=result.voiced_ms)
+        self._runner.bus.set_state(State.THINKING)
         self.turn.end("stt", **hold)
         await self._runner.voice(Clip(result.audio), turn=self.turn, play=True, stt=stt,
                                  heard=heard)
@@ -114,6 +115,7 @@ class ListeningTurn:
         spec, self._spec = self._spec, None
         if spec is not None and result.kind == "speech" and result.reason in (
                 "silence", "provisional"):
+            self._runner.bus.set_state(State.THINKING)  # no longer listening
             try:
                 heard = await spec
             except Exception:  # the words are lost, not the turn: transcribe again below
