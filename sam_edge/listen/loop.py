@@ -5,7 +5,12 @@ button during a reply stops the reply and starts listening again (barge-in). Whi
 microphone is muted the capture stream is closed: no audio is captured, let alone sent.
 
 The loop knows turns only through :class:`VoiceTurns` (the turn runner): it opens one when it
-is woken and hands it the endpointer's decision.
+is woken and hands it the endpointer's decisions: the provisional end (speculative
+speech-to-text), its withdrawal when speech resumes, and the final end.
+
+Every microphone frame goes through the live front end (:class:`~.frontend.FrontEnd`, the same
+as ``sam-edge listen``), so the wake word, the VAD and the endpointer hear its output. With no
+echo reference it cancels nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, Protocol
 
 from ..speech.stt import SpeechToText
-from .endpoint import EndpointConfig, Endpointer, EndpointResult
+from .endpoint import EndpointConfig, EndpointResult
+from .frontend import FrameDecision, FrontEnd, FrontEndConfig
 from .mute import MicrophoneSwitch
-from .vad import WebRtcVad
 from .wake import Rechunker, WakeEngine
 
 log = logging.getLogger(__name__)
@@ -32,6 +37,16 @@ class OpenTurn(Protocol):
     """A turn that is listening."""
 
     def speech_detected(self) -> None: ...
+
+    def provisional(self, result: EndpointResult, stt: SpeechToText | None) -> None:
+        """A provisional end: speech-to-text may start on the audio so far."""
+
+    def withdraw(self) -> None:
+        """Speech resumed after a provisional end: its speculative work is dropped."""
+
+    def taken(self) -> asyncio.Task[None] | None:
+        """The task finishing the turn when it went on at a provisional end (a short
+        command) without waiting for the final one."""
 
     async def listened(self, result: EndpointResult, stt: SpeechToText | None) -> None: ...
 
@@ -57,8 +72,7 @@ class ListenLoop:
         self.turns = turns
         self.microphone = microphone
         self.wake = wake
-        self._endpoint_config = endpoint
-        self._vad = WebRtcVad(vad_mode)
+        self._front_config = FrontEndConfig(vad_mode=vad_mode, endpoint=endpoint)
         self._live = live
         self._simulated = simulated
         self._simulated_stt = simulated_stt
@@ -144,51 +158,71 @@ class ListenLoop:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def _open(self, by: str) -> tuple[OpenTurn, Endpointer]:
+    def _open(self, by: str, front: FrontEnd) -> OpenTurn:
         self._cancel = False
-        return self.turns.open_voice_turn(by), Endpointer(self._endpoint_config)
+        front.endpointer.reset()
+        return self.turns.open_voice_turn(by)
 
     async def _consume(self, source: AsyncIterator[bytes], *, listening: bool,
                        once: bool = False, stt: SpeechToText | None = None) -> bool:
         """Read ``source`` until it ends (True) or the microphone is muted (False)."""
+        front = FrontEnd(self._front_config)  # no owned output stage yet: no reference
+        try:
+            return await self._frames(source, front, listening=listening, once=once, stt=stt)
+        finally:
+            front.close()
+
+    async def _frames(self, source: AsyncIterator[bytes], front: FrontEnd, *, listening: bool,
+                      once: bool, stt: SpeechToText | None) -> bool:
         rechunker = Rechunker(self.wake.frame_length * 2) if self.wake is not None else None
-        open_turn: tuple[OpenTurn, Endpointer] | None = self._open("talk") if listening else None
+        open_turn: OpenTurn | None = self._open("talk", front) if listening else None
         async for frame in source:
             if self.microphone.muted:
                 if open_turn is not None:
-                    self._spawn(open_turn[0].cancelled())
+                    self._spawn(open_turn.cancelled())
                 return False
-            if open_turn is None:
-                if self._talk:
-                    self._talk = False
-                    open_turn = self._open("talk")
-                elif rechunker is not None and self.wake is not None:
-                    for chunk in rechunker.feed(frame):
-                        if self.wake.process(chunk):
-                            open_turn = self._open("wake")
-                            break
-                continue
-            turn, endpointer = open_turn
-            if self._talk:  # pressed again while listening: start over
-                self._talk = False
-            if self._cancel:
-                self._cancel = False
-                open_turn = None
-                task = self._spawn(turn.cancelled())
-                if once:
+            for decision in front.feed(frame):
+                if open_turn is None:
+                    if self._talk:
+                        self._talk = False
+                        open_turn = self._open("talk", front)
+                    elif rechunker is not None and self.wake is not None:
+                        for chunk in rechunker.feed(decision.audio):
+                            if self.wake.process(chunk):
+                                open_turn = self._open("wake", front)
+                                break
+                    continue
+                turn, open_turn = open_turn, None
+                task = self._step(turn, decision, front, stt)
+                if task is None:
+                    open_turn = turn
+                elif once:
                     await task
                     return True
-                continue
-            result = endpointer.feed(frame, self._vad.is_speech(frame))
-            if endpointer.started_now:
-                turn.speech_detected()
-            if result is None:
-                continue
-            open_turn = None
-            task = self._spawn(turn.listened(result, stt))
-            if once:
-                await task
-                return True
         if open_turn is not None:
-            await self._spawn(open_turn[0].listened(open_turn[1].flush(), stt))
+            await self._spawn(open_turn.listened(front.endpointer.flush(), stt))
         return True
+
+    def _step(self, turn: OpenTurn, decision: FrameDecision, front: FrontEnd,
+              stt: SpeechToText | None) -> asyncio.Task[None] | None:
+        """One judged frame of an open turn; the task finishing the listen, if it ended."""
+        if self._talk:  # pressed again while listening: start over
+            self._talk = False
+        taken = turn.taken()
+        if taken is not None:
+            front.endpointer.reset()  # the rest of this silence starts nothing new
+            self._tasks.add(taken)
+            taken.add_done_callback(self._tasks.discard)
+            return taken
+        if self._cancel:
+            self._cancel = False
+            return self._spawn(turn.cancelled())
+        if front.endpointer.started_now:
+            turn.speech_detected()
+        if decision.withdrawn:
+            turn.withdraw()
+        if decision.provisional is not None:
+            turn.provisional(decision.provisional, stt)
+        if decision.result is None:
+            return None
+        return self._spawn(turn.listened(decision.result, stt))

@@ -104,12 +104,14 @@ class TurnRunner:
 
     async def voice(self, clip: Clip, *, source: Source = Source.UPLOAD,
                     turn: Turn | None = None, session_id: str = "default", play: bool = True,
-                    collect: bool = False, stt: SpeechToText | None = None) -> VoiceResult:
+                    collect: bool = False, stt: SpeechToText | None = None,
+                    heard: Transcript | TurnResult | None = None) -> VoiceResult:
         """A whole utterance (endpointed by the microphone loop, or an uploaded file) to a
-        spoken reply. ``stt`` replaces the configured speech-to-text for this turn."""
+        spoken reply. ``stt`` replaces the configured speech-to-text for this turn;
+        ``heard`` is what a speculative :meth:`hear` already made of it."""
         turn = turn or self.begin(source, session_id=session_id)
         try:
-            result = await self._voice(turn, clip, play, collect, stt or self.stt)
+            result = await self._voice(turn, clip, play, collect, stt or self.stt, heard)
         except BaseException as exc:
             self.finish(turn, _failure(exc))
             raise
@@ -172,30 +174,51 @@ class TurnRunner:
 
     # ---------------------------------------------------------------- stages
 
-    async def _voice(self, turn: Turn, clip: Clip, play: bool, collect: bool,
-                     stt: SpeechToText | None) -> VoiceResult:
+    async def hear(self, turn: Turn, clip: Clip, stt: SpeechToText | None, *,
+                   hold: dict[str, Any] | None = None) -> Transcript | TurnResult:
+        """The ``stt`` stage: the transcript, or the result the turn ends with. With ``hold``
+        the stage stays open (speculative speech-to-text): what ``stt_end`` would carry goes
+        into ``hold`` and the caller ends the stage when it commits or discards the words."""
         voiced, speech = self._trim(clip.pcm) if self._trim else (len(clip.pcm) // 32, clip.pcm)
         if voiced < self._min_voiced_ms:
-            return VoiceResult("", no_speech(f"only {voiced} ms of speech"))
+            return no_speech(f"only {voiced} ms of speech")
         if stt is None:
             raise SttMissing(NO_STT)
         turn.deadline = self.bus.clock.monotonic() + self.budget.voice_s
         hints = await self._hints() if self._hints is not None else []
-        with turn.stage("stt") as end:
-            try:
-                # Long silences cost upload time and invite Whisper's hallucinations.
-                async with asyncio.timeout(self._left(turn, at_most=self.budget.stt_s)):
-                    transcript: Transcript = await stt.transcribe(
-                        Clip(speech, clip.sample_rate), hints=hints)
-            except (SamError, TimeoutError) as raised:
-                exc = raised if isinstance(raised, SamError) else timed_out("stt")
-                end.update(ok=False, code=exc.code)
-                failed = TurnResult.failed(exc.code, exc.message)
-                return await self._reply(turn, VoiceResult("", failed), play, collect)
-            end.update(ok=True, text=transcript.text)
-        text = transcript.text.strip()
-        if transcript.no_speech or not text:
-            return VoiceResult("", no_speech(transcript.rejected_reason or "no words"))
+        end: dict[str, Any] = hold if hold is not None else {}
+        turn.start("stt", **({"speculative": True} if hold is not None else {}))
+        try:
+            # Long silences cost upload time and invite Whisper's hallucinations.
+            async with asyncio.timeout(self._left(turn, at_most=self.budget.stt_s)):
+                transcript: Transcript = await stt.transcribe(
+                    Clip(speech, clip.sample_rate), hints=hints)
+        except (SamError, TimeoutError) as raised:
+            exc = raised if isinstance(raised, SamError) else timed_out("stt")
+            end.update(ok=False, code=exc.code)
+            if hold is None:
+                turn.end("stt", **end)
+            return TurnResult.failed(exc.code, exc.message)
+        except BaseException:
+            turn.end("stt", discarded=True)
+            raise
+        end.update(ok=True, text=transcript.text)
+        if hold is None:
+            turn.end("stt", **end)
+        return transcript
+
+    async def _voice(self, turn: Turn, clip: Clip, play: bool, collect: bool,
+                     stt: SpeechToText | None, heard: Transcript | TurnResult | None = None
+                     ) -> VoiceResult:
+        if heard is None:
+            heard = await self.hear(turn, clip, stt)
+        if isinstance(heard, TurnResult):
+            if heard.status == "no_speech":
+                return VoiceResult("", heard)
+            return await self._reply(turn, VoiceResult("", heard), play, collect)
+        text = heard.text.strip()
+        if heard.no_speech or not text:
+            return VoiceResult("", no_speech(heard.rejected_reason or "no words"))
         turn.transcript = text
         result = await self._understand_and_act(turn, text, voice=True)
         return await self._reply(turn, VoiceResult(text, result), play, collect)

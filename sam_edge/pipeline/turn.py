@@ -126,7 +126,7 @@ class Turn:
             return
         self._open[stage] = self._emit(EventType.start_of(stage), **data).timestamp
         state = _STATE_OF_STAGE.get(stage)
-        if state is not None:
+        if state is not None and not data.get("speculative"):  # still listening
             self._bus.set_state(state)
 
     def end(self, stage: str, *, discarded: bool = False, **data: Any) -> float | None:
