@@ -19,13 +19,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..speech.stt import SpeechToText
 from .endpoint import EndpointConfig, EndpointResult
-from .frontend import FrameDecision, FrontEnd, FrontEndConfig
 from .mute import MicrophoneSwitch
 from .wake import Rechunker, WakeEngine
+
+if TYPE_CHECKING:
+    from .frontend import FrameDecision, FrontEnd
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,8 @@ class ListenLoop:
         self.turns = turns
         self.microphone = microphone
         self.wake = wake
-        self._front_config = FrontEndConfig(vad_mode=vad_mode, endpoint=endpoint)
+        self._vad_mode = vad_mode
+        self._endpoint = endpoint
         self._live = live
         self._simulated = simulated
         self._simulated_stt = simulated_stt
@@ -166,7 +169,12 @@ class ListenLoop:
     async def _consume(self, source: AsyncIterator[bytes], *, listening: bool,
                        once: bool = False, stt: SpeechToText | None = None) -> bool:
         """Read ``source`` until it ends (True) or the microphone is muted (False)."""
-        front = FrontEnd(self._front_config)  # no owned output stage yet: no reference
+        # Loaded with the first stream: the echo front end brings numpy, which an idle
+        # device without a microphone never needs.
+        from .frontend import FrontEnd, FrontEndConfig
+
+        # No owned output stage yet: no reference.
+        front = FrontEnd(FrontEndConfig(vad_mode=self._vad_mode, endpoint=self._endpoint))
         try:
             return await self._frames(source, front, listening=listening, once=once, stt=stt)
         finally:
