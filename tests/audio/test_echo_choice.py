@@ -48,6 +48,6 @@ def test_the_setting_is_read_and_checked(tmp_path: Path) -> None:
     assert load_settings(tmp_path / "none.toml", {}).audio.echo_cancel == "auto"
     assert load_settings(tmp_path / "none.toml",
                          {"SAM_AUDIO_ECHO_CANCEL": "off"}).audio.echo_cancel == "off"
-    from sam_edge.settings import ConfigError
+    from sam_edge.errors import ConfigError
     with pytest.raises(ConfigError, match="echo_cancel"):
         load_settings(tmp_path / "none.toml", {"SAM_AUDIO_ECHO_CANCEL": "maybe"})

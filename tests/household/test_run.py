@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,6 +47,9 @@ async def test_two_devices(fresh_database: str, redis_url: str, tmp_path: Path,
             rt.household.start()
         await asyncio.wait_for(living.household.subscribed.wait(), 5)
         await asyncio.wait_for(kitchen.household.subscribed.wait(), 5)
+        # The rooms a device knows come from the heartbeats: wait for the kitchen's first.
+        await kitchen.household.beat_once()
+        await until(lambda: _knows(living, "kitchen"))
 
         # Said in the living room, played in the kitchen (its own folder, its own player).
         result = await living.runner.chat("play hello in the kitchen")
@@ -118,3 +122,7 @@ def test_one_sync_per_household_queue(redis_url: str, tmp_path: Path) -> None:
     with _one_per_queue(b) as again:
         assert again
     assert isinstance(make_huey(tmp_path / "c"), SqliteHuey)
+
+
+async def _knows(rt: Any, room: str) -> bool:
+    return room in await rt.core.bus.devices(60.0)
