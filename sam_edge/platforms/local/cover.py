@@ -8,9 +8,7 @@ import functools
 import hashlib
 import logging
 from pathlib import Path
-
-import mutagen
-from mutagen.flac import Picture
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +20,8 @@ MAX_COVER_BYTES = 4 * 1024 * 1024
 @functools.lru_cache(maxsize=64)
 def _cover(path: str, mtime_ns: int) -> tuple[bytes, str] | None:
     try:
+        import mutagen
+
         audio = mutagen.File(path)
     except Exception:  # a damaged file has no cover, it does not break the page
         log.debug("no tags readable in %s", path, exc_info=True)
@@ -34,7 +34,9 @@ def _cover(path: str, mtime_ns: int) -> tuple[bytes, str] | None:
     return found
 
 
-def _picture(audio: mutagen.FileType) -> tuple[bytes, str] | None:
+def _picture(audio: Any) -> tuple[bytes, str] | None:
+    from mutagen.flac import Picture
+
     pictures = getattr(audio, "pictures", None)
     if pictures:  # FLAC
         return pictures[0].data, pictures[0].mime or "image/jpeg"
@@ -51,7 +53,7 @@ def _picture(audio: mutagen.FileType) -> tuple[bytes, str] | None:
         return data, "image/png" if data[:4] == b"\x89PNG" else "image/jpeg"
     blocks = tags.get("metadata_block_picture") if hasattr(tags, "get") else None
     if blocks:  # Ogg Vorbis / Opus
-        picture = Picture(base64.b64decode(blocks[0]))
+        picture = Picture(base64.b64decode(blocks[0]))  # type: ignore[no-untyped-call]
         return picture.data, picture.mime or "image/jpeg"
     return None
 
