@@ -166,15 +166,20 @@ class Runtime:
     def announce_pairing_code(self, code: str) -> None:
         """Say the pairing code out loud once, for browsers on the network (it is also in the
         log and on the page at 127.0.0.1)."""
-        spaced = " ".join(code)
+        self.say_soon(f"Your pairing code is {' '.join(code)}.")
+
+    def say_soon(self, text: str) -> None:
+        """Speak ``text`` in the background; a silent device still shows it elsewhere."""
 
         async def say() -> None:
             try:
-                await self.runner.say(f"Your pairing code is {spaced}.")
-            except Exception:  # a silent device still shows the code in the log and page
-                log.exception("could not speak the pairing code")
+                await self.runner.say(text)
+            except Exception:
+                log.exception("could not say %r", text)
 
-        self._background.add(asyncio.get_running_loop().create_task(say()))
+        task = asyncio.get_running_loop().create_task(say())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def aclose(self) -> None:
         if self.household is not None:

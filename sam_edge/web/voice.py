@@ -10,7 +10,6 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from ..app.runtime import Runtime
 from ..audio.errors import AudioError
 from ..audio.sources import decode_upload
 from ..pipeline.runner import NO_STT, SttMissing
@@ -55,28 +54,13 @@ async def voice_process(
 
 
 MUTED = "The microphone is muted. Press Unmute (or the mute button) to talk."
-_speaking: set[asyncio.Task[None]] = set()
-
-
-def _say_soon(rt: Runtime, text: str) -> None:
-    async def say() -> None:
-        try:
-            await rt.runner.say(text)
-        except Exception:  # the page shows the sentence anyway
-            log.exception("could not say %r", text)
-
-    task = asyncio.get_running_loop().create_task(say())
-    _speaking.add(task)
-    task.add_done_callback(_speaking.discard)
-
-
 @router.post("/v1/listen", status_code=202, response_model=None, responses=problem_responses(409))
 async def listen(rt: RuntimeDep) -> dict[str, Any] | JSONResponse:
     """The talk button: start listening now (or stop a reply that is playing). While the
     microphone is muted nothing listens: the device says so and stays idle."""
     loop = rt.listener
     if loop.muted:
-        _say_soon(rt, MUTED)
+        rt.say_soon(MUTED)
         return problem(409, "muted", MUTED)
     started = loop.talk()
     return {"listening": True, "source": started}
