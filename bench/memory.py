@@ -88,6 +88,20 @@ def bare_python() -> tuple[float, int]:
     return took, rss
 
 
+def bytecode_state() -> str:
+    """Whether the project's modules are compiled (``install.sh`` does it), as a device has them."""
+    import importlib.util
+
+    import sam_edge
+
+    sources = list(Path(sam_edge.__file__).parent.rglob("*.py"))
+    stale = [p for p in sources
+             if not Path(importlib.util.cache_from_source(str(p))).exists()]
+    if not stale:
+        return "compiled"
+    return f"{len(stale)} of {len(sources)} modules not compiled: run ./install.sh"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=100)
@@ -121,7 +135,7 @@ def main() -> None:
         stop(proc)
     base_start, base_rss = bare_python()
     warm = statistics.median(starts[1:]) if len(starts) > 1 else starts[0]
-    print("sam-edge run (simulated mode, no keys)")
+    print(f"sam-edge run (simulated mode, no keys; bytecode {bytecode_state()})")
     print(f"  cold start to /health 200   first {starts[0] * 1000:6.0f} ms   "
           f"median later {warm * 1000:6.0f} ms   bare python {base_start * 1000:5.0f} ms "
           f"({warm / base_start:4.1f}x)")

@@ -49,3 +49,25 @@ def test_the_simulated_daemon_loads_nothing_it_does_not_use(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr[-3000:]
     loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_routes_are_declared_without_loading_pydantic_v1(tmp_path: Path) -> None:
+    script = """
+import sys
+from pathlib import Path
+from sam_edge.settings import load_settings
+from sam_edge.web.server import without_pydantic_v1
+data = Path(sys.argv[1])
+settings = load_settings(data / "absent.toml", {"SAM_DATA_DIR": str(data)})
+with without_pydantic_v1():
+    from sam_edge.web.app import create_app
+    app = create_app(settings)
+assert "pydantic.v1" not in sys.modules, "pydantic.v1 was loaded"
+assert app.openapi()["paths"]["/v1/chat/message"]
+from pydantic import v1  # still importable afterwards, for whoever needs it
+print(v1.BaseModel.__name__)
+"""
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "BaseModel"

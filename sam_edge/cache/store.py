@@ -3,10 +3,10 @@ household)."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..db.models import SearchCacheEntry
@@ -42,8 +42,10 @@ class SearchCacheStore:
             "expires_at": now + ttl_s,
         }
         bind = self._sessions.kw.get("bind")
-        dialect = postgresql if bind is not None and bind.dialect.name == "postgresql" \
-            else sqlite
+        # The dialect's module loads on first use: a single device never needs PostgreSQL's.
+        name = "postgresql" if bind is not None and bind.dialect.name == "postgresql" \
+            else "sqlite"
+        dialect = importlib.import_module(f"sqlalchemy.dialects.{name}")
         stmt = dialect.insert(_T).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["query_hash", "platform"],

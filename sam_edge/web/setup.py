@@ -10,7 +10,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -18,21 +18,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from ..accounts.platforms import PLATFORMS
 from ..app.runtime import Runtime
 from ..errors import SamError
-from ..ops.checks import (
-    KEYS,
-    Check,
-    aplay_check,
-    audio_checks,
-    disk_check,
-    key_checks,
-    permission_checks,
-    reach_checks,
-    tool_checks,
-)
 from ..settings import config_path
 from ..sync.service import SyncProgress
 from .deps import RuntimeDep
 from .problem import problem
+
+if TYPE_CHECKING:
+    from ..ops.checks import Check
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +111,8 @@ async def _music(rt: Runtime) -> dict[str, Any]:
 
 def _keys(rt: Runtime) -> list[dict[str, Any]]:
     out = []
+    from ..ops.checks import KEYS  # the checks load when the page asks for them
+
     for section, key, enables in KEYS:
         name = f"SAM_{section}_{key}".upper()
         out.append({"name": name, "set": bool(getattr(getattr(rt.settings, section), key)),
@@ -180,6 +174,16 @@ async def checks(rt: RuntimeDep) -> dict[str, Any]:
     """The ``doctor`` checks that need no sound played (the test tone is left to the CLI)."""
     settings = rt.settings
     config = config_path(None, os.environ)
+    from ..ops.checks import (
+        aplay_check,
+        audio_checks,
+        disk_check,
+        key_checks,
+        permission_checks,
+        reach_checks,
+        tool_checks,
+    )
+
     found: list[Check] = []
     found += await asyncio.to_thread(audio_checks, settings)
     found.append(aplay_check(settings))
