@@ -8,6 +8,7 @@ seeded fake defines its own fixture of the same name.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -48,3 +49,20 @@ def soundcloud() -> Iterator[tuple[FakeSoundCloud, str]]:
     fake = FakeSoundCloud.with_demo_catalog()
     with serve(fake.app) as url:
         yield fake, url
+
+
+class Switch:
+    """One server for a test module; each test plugs in a fresh fake (``switch.fake = ...``)."""
+
+    fake: Any
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.fake.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def fake_server() -> Iterator[tuple[Switch, str]]:
+    """A server whose fake each test replaces: state never leaks from one test to the next."""
+    switch = Switch()
+    with serve(switch) as url:
+        yield switch, url
