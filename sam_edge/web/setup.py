@@ -174,24 +174,16 @@ async def checks(rt: RuntimeDep) -> dict[str, Any]:
     """The ``doctor`` checks that need no sound played (the test tone is left to the CLI)."""
     settings = rt.settings
     config = config_path(None, os.environ)
-    from ..ops.checks import (
-        aplay_check,
-        audio_checks,
-        disk_check,
-        key_checks,
-        permission_checks,
-        reach_checks,
-        tool_checks,
-    )
+    from ..ops import checks as ops  # loaded when the page asks for them
 
     found: list[Check] = []
-    found += await asyncio.to_thread(audio_checks, settings)
-    found.append(aplay_check(settings))
-    found += tool_checks(settings)
-    found += key_checks(settings)
-    found.append(await asyncio.to_thread(disk_check, settings))
-    found += permission_checks(settings, config)
-    found += await reach_checks(settings, timeout=REACH_TIMEOUT_S)
+    found += await asyncio.to_thread(ops.audio_checks, settings)
+    found.append(ops.aplay_check(settings))
+    found += ops.tool_checks(settings)
+    found += ops.key_checks(settings)
+    found.append(await asyncio.to_thread(ops.disk_check, settings))
+    found += ops.permission_checks(settings, config)
+    found += await ops.reach_checks(settings, timeout=REACH_TIMEOUT_S)
     return {"checks": [_check(c) for c in found]}
 
 
