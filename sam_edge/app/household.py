@@ -10,6 +10,7 @@ from ..actions.service import MusicActionService
 from ..cache.library import LibraryResolver
 from ..dialog.intents import Action, Intent
 from ..household.device import HouseholdDevice
+from ..household.offline import ResilientStore
 from .core import Core
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,9 @@ def household_device(core: Core, library: LibraryResolver,
         log.info("command from %s: %s → %s", message.get("from", "?"), intent.action.value,
                  result.status)
 
+    store = core.cache.store
     return HouseholdDevice(core.bus, core.settings.household.device,
                            now_playing=actions.now_playing,
                            on_library_changed=library_changed, on_command=run_command,
-                           accounts=core.tokens)
+                           accounts=core.tokens,
+                           store=store if isinstance(store, ResilientStore) else None)
