@@ -16,7 +16,6 @@ from sam_edge.accounts.tokens import TokenSet
 from sam_edge.household.bus import LIBRARY
 from sam_edge.household.locks import RedisLock
 from sam_edge.platforms.base import Track
-from sam_edge.sync.tasks import SqliteHuey, _one_per_queue, make_huey
 from tests.audio_files import make_song
 from tests.household.devices import device
 
@@ -111,17 +110,6 @@ async def _gone(redis_url: str) -> bool:
         return not await client.hgetall("sam:devices")
     finally:
         await client.aclose()
-
-
-def test_one_sync_per_household_queue(redis_url: str, tmp_path: Path) -> None:
-    a = make_huey(tmp_path / "a", redis_url=redis_url, household="home")
-    b = make_huey(tmp_path / "b", redis_url=redis_url, household="home")
-    assert not isinstance(a, SqliteHuey)
-    with _one_per_queue(a) as first, _one_per_queue(b) as second:
-        assert first and not second
-    with _one_per_queue(b) as again:
-        assert again
-    assert isinstance(make_huey(tmp_path / "c"), SqliteHuey)
 
 
 async def _knows(rt: Any, room: str) -> bool:
