@@ -27,10 +27,12 @@ def household_device(core: Core, library: LibraryResolver,
         result = await actions.execute(intent)
         log.info("command from %s: %s → %s", message.get("from", "?"), intent.action.value,
                  result.status)
+        await device.beat_once()  # the other devices' pages see the change now
 
     store = core.cache.store
-    return HouseholdDevice(core.bus, core.settings.household.device,
-                           now_playing=actions.now_playing,
-                           on_library_changed=library_changed, on_command=run_command,
-                           accounts=core.tokens,
-                           store=store if isinstance(store, ResilientStore) else None)
+    device = HouseholdDevice(core.bus, core.settings.household.device,
+                             now_playing=actions.now_playing,
+                             on_library_changed=library_changed, on_command=run_command,
+                             accounts=core.tokens,
+                             store=store if isinstance(store, ResilientStore) else None)
+    return device
