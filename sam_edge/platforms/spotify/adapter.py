@@ -41,7 +41,7 @@ def _session() -> requests.Session:
     # spotipy's own session retries 429/5xx through urllib3, which turns a 429 into a
     # RetryError without its Retry-After header; retries are decided here instead.
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=0)
+    adapter = HTTPAdapter(max_retries=0, pool_maxsize=16)  # more than the calls at once
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -97,6 +97,7 @@ class SpotifyAdapter:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        self._auth.close()
         self._session.close()
 
     # ---- devices --------------------------------------------------------------------------
