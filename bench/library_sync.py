@@ -278,8 +278,9 @@ def main() -> None:
     print(f"  {last['line']}")
     each = ", ".join(f"{r['total']:.2f}" for r in runs)
     print(f"  full sync               {total:8.2f} s   (runs: {each})")
+    mean = med(r["mean_in_flight"] for r in runs)
     print(f"  requests                {requests:8d}     (at most {peak} in flight, limit "
-          f"{CONCURRENCY}; mean in flight while any was {med(r['mean_in_flight'] for r in runs):.1f})")
+          f"{CONCURRENCY}; mean in flight while any was {mean:.1f})")
     print(f"  floor                   {floor:8.2f} s   (requests x latency / {peak})")
     print(f"  total / floor           {med(r['total'] / r['floor'] for r in runs):8.3f}x")
     print(f"  inside the fake         {med(r['inside_s'] for r in runs):8.2f} s   SAM's own time "

@@ -2,8 +2,9 @@
 ``device`` parameter.
 
 This device's own room: the command runs here. On Spotify, a Connect device of that name plays
-it (each player command is given that device). Otherwise, another device of the household: the command
-is sent on its Redis channel and runs there. A room neither knows: an answer listing the rooms.
+it (each player command is given that device, :class:`OnDevice`). Otherwise, another device of
+the household: the command is sent on its Redis channel and runs there. A room neither knows:
+an answer listing the rooms.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class RoomActions(MusicActionService):
 
     def _target(self, adapter: MusicPlatform, params: dict[str, Any]) -> MusicPlatform:
         room = str(params.get(CONNECT) or "")
-        return OnDevice(adapter, room) if room else adapter  # type: ignore[return-value]
+        return OnDevice(adapter, room) if room else adapter
 
 
 class OnDevice:

@@ -23,8 +23,8 @@ from .crashes import Crashes
 from .deps import RunnerDep, RuntimeDep
 from .events import router as events_router
 from .gpio import router as gpio_router
-from .household import router as household_router
 from .health import database_health
+from .household import router as household_router
 from .limits import BodyLimit
 from .pairing_page import router as pages_router
 from .problem import problem, problem_responses

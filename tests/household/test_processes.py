@@ -112,7 +112,7 @@ def chromium() -> Iterator[Any]:
 
 def test_the_page_shows_the_households_devices_in_chromium(
         two_devices: tuple[str, str]) -> None:
-    kitchen, living = two_devices
+    _, living = two_devices
     _until(lambda: _say(living, "play Hello in the kitchen")["status"] == "ok")
 
     def kitchen_plays() -> bool:  # its next heartbeat (every 15 s) says what it plays
