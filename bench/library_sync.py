@@ -24,17 +24,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
+from bench.asgi_meter import Meter  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -85,9 +81,10 @@ def child() -> None:
         try:
             service = LibrarySyncService(core.sessions, library_sources(core.platforms),
                                          data_dir=settings.data.dir)
-            t1 = time.perf_counter()
+            t1, cpu = time.perf_counter(), time.process_time()
             summaries = await service.sync("spotify")
             times["sync"] = time.perf_counter() - t1
+            times["cpu"] = time.process_time() - cpu
             times["setup"] = t1 - t0
         finally:
             await core.aclose()
@@ -104,47 +101,6 @@ def child() -> None:
 
 
 # ---- the benchmark ----------------------------------------------------------------------------
-
-
-class Meter:
-    """ASGI middleware around the fake: requests in flight at once and time spent inside."""
-
-    def __init__(self, app: App) -> None:
-        self._app = app
-        self.in_flight = 0
-        self.peak = 0
-        self.inside_s = 0.0
-        self._busy_since = 0.0
-        self.flight_s = 0.0
-        """The integral of requests in flight over time: ÷ ``inside_s`` = the mean achieved."""
-        self._changed = 0.0
-
-    def _tally(self) -> None:
-        now = time.perf_counter()
-        if self.in_flight:
-            self.flight_s += self.in_flight * (now - self._changed)
-        self._changed = now
-
-    def reset(self) -> None:
-        self.peak, self.inside_s, self.flight_s = 0, 0.0, 0.0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
-        if self.in_flight == 0:
-            self._busy_since = time.perf_counter()
-        self._tally()
-        self.in_flight += 1
-        self.peak = max(self.peak, self.in_flight)
-        try:
-            await self._app(scope, receive, send)
-        finally:
-            self._tally()
-            self.in_flight -= 1
-            if self.in_flight == 0:
-                # Wall time with at least one request inside, so concurrent ones count once.
-                self.inside_s += time.perf_counter() - self._busy_since
 
 
 async def pair_data_dir(database: Path, data: Path, fake: Any) -> None:
@@ -230,6 +186,8 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
         line, full, _ = run_child(env)
         figures = {"line": line, "full": full, "requests": len(fake.requests),
                    "peak": meter.peak, "inside_s": meter.inside_s,
+                   "per_request_s": meter.request_s / max(1, len(fake.requests)),
+                   "fake_cpu_s": meter.cpu_s,
                    "mean_in_flight": meter.flight_s / meter.inside_s if meter.inside_s else 0.0}
         fake.add_liked(fake.tracks[-1], added_at="2026-06-01T00:00:00Z")
         before = len(fake.requests)
@@ -285,6 +243,12 @@ def main() -> None:
     print(f"  total / floor           {med(r['total'] / r['floor'] for r in runs):8.3f}x")
     print(f"  inside the fake         {med(r['inside_s'] for r in runs):8.2f} s   SAM's own time "
           f"{own:.2f} s ({own / requests * 1000:.1f} ms per request)")
+    per = med(r["per_request_s"] for r in runs) * 1000
+    print(f"  per request at the fake {per:8.1f} ms  ({args.latency_ms:g} ms latency + "
+          f"{per - args.latency_ms:.1f} ms the fake's own work and waiting for the CPU)")
+    print(f"  CPU during the sync     SAM {med(float(r['full']['cpu']) for r in runs):.2f} s "
+          f"(every thread of the sync process), the fake "
+          f"{med(r['fake_cpu_s'] for r in runs):.2f} s (its server thread)")
     print(f"  setup (database, adapters) {med(float(r['full']['setup']) for r in runs):5.2f} s"
           f"   the whole command {med(float(r['full']['seconds']) for r in runs):.2f} s")
     print(f"  one new like, the sync  {like:8.2f} s   ({last['new_like_requests']} requests, "
