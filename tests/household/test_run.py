@@ -1,8 +1,9 @@
 """Two household devices running side by side on the real servers: heartbeats with what each
 plays, tokens saved on one device seen by the other, the token-refresh lock and the library
-sync lock shared, a library change dropping the
-other device's hot cache, "play Hello in the kitchen" and "pause the kitchen" said in the living
-room run in the kitchen, an unknown room answered with the rooms."""
+sync lock shared, a library change dropping the other device's hot cache, "play Hello in the
+kitchen" and "pause the kitchen" said in the living room run in the kitchen, an unknown room
+answered with the rooms, a music-folder result cached by one device played from the other's
+own folder."""
 
 from __future__ import annotations
 
@@ -114,3 +115,24 @@ async def _gone(redis_url: str) -> bool:
 
 async def _knows(rt: Any, room: str) -> bool:
     return room in await rt.core.bus.devices(60.0)
+
+
+async def test_a_local_result_cached_by_another_device_plays_this_devices_file(
+        fresh_database: str, redis_url: str, tmp_path: Path) -> None:
+    folders = {}
+    for room in ("kitchen", "living"):
+        folders[room] = tmp_path / f"music-{room}"
+        make_song(folders[room], "Adele/25/01 Hello.mp3", title="Hello", artist="Adele",
+                  album="25", track=1)
+    kitchen = await device(tmp_path, "kitchen", fresh_database, redis_url, folders["kitchen"])
+    living = await device(tmp_path, "living", fresh_database, redis_url, folders["living"])
+    try:
+        assert (await kitchen.runner.chat("play hello")).status == "ok"
+        assert await living.cache.store.count() == 1  # the kitchen's path, shared
+        result = await living.runner.chat("play hello")
+        assert result.status == "ok", result
+        state = await living.player.state()
+        assert Path(state.path).is_relative_to(folders["living"])
+    finally:
+        await kitchen.aclose()
+        await living.aclose()
