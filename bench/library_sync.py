@@ -1,15 +1,15 @@
 """A full library sync of 10,000 liked tracks and 50 playlists against the fake Spotify, with a
-fixed latency per request, then finding library songs locally.
+fixed latency per request, then a sync after one new like, then finding library songs locally.
 
-Prints the sync's wall time, the requests it made, the floor those requests set (requests ×
-latency ÷ the requests in flight at once, measured at the fake) and total ÷ floor; the time spent
-inside the fake and SAM's own time; the peak RSS of the syncing process (a separate ``python``
-that runs the ``sam-edge sync`` code, so the figure is the sync's own) against its RSS just
-before the sync; a second sync after one new like; and ``LibraryResolver.find`` p50/p95 over
-title lookups against a plain dict lookup (the baseline).
+Prints the median over ``--runs`` (each into a fresh data dir) of: the sync's wall time, the
+requests it made, the floor they set (requests × latency ÷ the most in flight at once, measured
+at the fake) and total ÷ floor, the mean requests in flight; the time inside the fake and SAM's
+own time; the one-new-like sync itself, the whole command, and with the process start; the peak
+RSS of the syncing process (a separate ``python`` running the ``sam-edge sync`` code); and
+``LibraryResolver.find`` p50/p95 against a plain dict lookup (the baseline).
 
     .venv/bin/python bench/library_sync.py [--liked 10000] [--playlists 50] [--latency-ms 50]
-                                           [--lookups 1000]
+                                           [--lookups 1000] [--runs 3]
 """
 
 from __future__ import annotations
@@ -19,21 +19,18 @@ import asyncio
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
+from bench.asgi_meter import Meter  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -62,51 +59,48 @@ def sync_env(data: Path, url: str, client_id: str) -> dict[str, str]:
 
 
 def child() -> None:
-    """Run ``sam-edge sync``'s code in this process; print one JSON line of figures."""
+    """Run what ``sam-edge sync`` runs in this process; print its summary line, then one JSON
+    line of figures: the whole command (``seconds``), opening the database and the adapters
+    (``setup``) and the sync itself (``sync``)."""
     import logging
 
     # What the sync imports, loaded before the "before" figure so the peak is the sync's work.
+    from sam_edge.app.core import build_core
+    from sam_edge.app.library_sources import library_sources
     from sam_edge.settings import load_settings
-    from sam_edge.sync.cli import run_sync_command
+    from sam_edge.sync.service import LibrarySyncService
 
     logging.basicConfig(level=logging.WARNING)
     settings = load_settings()
     before_rss, before_hwm = proc_status("VmRSS"), proc_status("VmHWM")
+    times: dict[str, float] = {}
+
+    async def run() -> bool:
+        t0 = time.perf_counter()
+        core = await build_core(settings)
+        try:
+            service = LibrarySyncService(core.sessions, library_sources(core.platforms),
+                                         data_dir=settings.data.dir)
+            t1, cpu = time.perf_counter(), time.process_time()
+            summaries = await service.sync("spotify")
+            times["sync"] = time.perf_counter() - t1
+            times["cpu"] = time.process_time() - cpu
+            times["setup"] = t1 - t0
+        finally:
+            await core.aclose()
+        for summary in summaries:
+            print(summary.line(), flush=True)
+        return all(summary.ok for summary in summaries)
+
     t0 = time.perf_counter()
-    code = run_sync_command(settings, "spotify", stderr_is_tty=False)
+    ok = asyncio.run(run())
     seconds = time.perf_counter() - t0
-    print(json.dumps({"code": code, "seconds": seconds, "before_rss": before_rss,
-                      "before_hwm": before_hwm, "peak": proc_status("VmHWM")}), flush=True)
+    print(json.dumps({"code": 0 if ok else 1, "seconds": seconds, **times,
+                      "before_rss": before_rss, "before_hwm": before_hwm,
+                      "peak": proc_status("VmHWM")}), flush=True)
 
 
 # ---- the benchmark ----------------------------------------------------------------------------
-
-
-class Meter:
-    """ASGI middleware around the fake: requests in flight at once and time spent inside."""
-
-    def __init__(self, app: App) -> None:
-        self._app = app
-        self.in_flight = 0
-        self.peak = 0
-        self.inside_s = 0.0
-        self._busy_since = 0.0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
-        if self.in_flight == 0:
-            self._busy_since = time.perf_counter()
-        self.in_flight += 1
-        self.peak = max(self.peak, self.in_flight)
-        try:
-            await self._app(scope, receive, send)
-        finally:
-            self.in_flight -= 1
-            if self.in_flight == 0:
-                # Wall time with at least one request inside, so concurrent ones count once.
-                self.inside_s += time.perf_counter() - self._busy_since
 
 
 async def pair_data_dir(database: Path, data: Path, fake: Any) -> None:
@@ -160,25 +154,26 @@ async def lookups(database: Path, data: Path, titles: list[tuple[str, str]],
             "found": found}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--liked", type=int, default=10_000)
-    parser.add_argument("--playlists", type=int, default=50)
-    parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--lookups", type=int, default=1000)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child()
-        return
+def run_child(env: dict[str, str]) -> tuple[str, dict[str, Any], float]:
+    """One syncing process: its summary line, its figures and its wall time (start included)."""
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, __file__, "--child"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or len(lines) < 2 or json.loads(lines[-1])["code"] != 0:
+        sys.exit(f"the sync process failed:\n{done.stdout}{done.stderr}")
+    return lines[-2], json.loads(lines[-1]), wall
 
+
+def one_run(args: argparse.Namespace) -> dict[str, Any]:
+    """A full sync into a fresh data dir, then a sync after one new like."""
     from sam_edge.settings import load_settings
     from tests.fakes.server import serve
     from tests.fakes.spotify import CLIENT_ID
     from tests.sync.test_sync_at_scale import big_library
 
     fake = big_library(args.liked, args.playlists)
-    items = sum(len(p.tracks) for p in fake.playlists)
     meter = Meter(fake.app)
     with tempfile.TemporaryDirectory() as tmp, serve(meter) as url:
         data = Path(tmp) / "data"
@@ -186,53 +181,90 @@ def main() -> None:
         database = load_settings(None, chosen).database_path
         asyncio.run(pair_data_dir(database, data, fake))
         fake.latency_s = args.latency_ms / 1000
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SAM_")}
-        done = subprocess.run([sys.executable, __file__, "--child"], env={**env, **chosen},
-                              cwd=ROOT, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            sys.exit(f"the sync process failed:\n{done.stdout}{done.stderr}")
-        summary_line, figures_line = done.stdout.strip().splitlines()[-2:]
-        sync = json.loads(figures_line)
-        if sync["code"] != 0:
-            sys.exit(f"the sync failed:\n{done.stdout}{done.stderr}")
-        requests = len(fake.requests)
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("SAM_")}, **chosen}
+        meter.reset()
+        line, full, _ = run_child(env)
+        figures = {"line": line, "full": full, "requests": len(fake.requests),
+                   "peak": meter.peak, "inside_s": meter.inside_s,
+                   "per_request_s": meter.request_s / max(1, len(fake.requests)),
+                   "fake_cpu_s": meter.cpu_s,
+                   "mean_in_flight": meter.flight_s / meter.inside_s if meter.inside_s else 0.0}
         fake.add_liked(fake.tracks[-1], added_at="2026-06-01T00:00:00Z")
-        again = subprocess.run([sys.executable, __file__, "--child"], env={**env, **chosen},
-                               cwd=ROOT, capture_output=True, text=True, check=False)
-        if again.returncode != 0 or json.loads(again.stdout.strip().splitlines()[-1])["code"]:
-            sys.exit(f"the second sync failed:\n{again.stdout}{again.stderr}")
-        new_like_line, figures = again.stdout.strip().splitlines()[-2:]
-        new_like = json.loads(figures)
-        new_like_requests = len(fake.requests) - requests
+        before = len(fake.requests)
+        line, again, wall = run_child(env)
+        figures.update(new_like_line=line, new_like=again, new_like_wall=wall,
+                       new_like_requests=len(fake.requests) - before)
         fake.latency_s = 0.0
         rng = random.Random(1)
         sample = [(t.name, t.uri) for t in rng.sample(fake.tracks, min(args.lookups,
                                                                        len(fake.tracks)))]
-        found = asyncio.run(lookups(database, data, sample))
+        figures["lookups"] = asyncio.run(lookups(database, data, sample))
+        figures["items"] = sum(len(p.tracks) for p in fake.playlists)
+        figures["tracks"] = len(fake.tracks)
+    return figures
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--liked", type=int, default=10_000)
+    parser.add_argument("--playlists", type=int, default=50)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--lookups", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child()
+        return
+    from sam_edge.platforms.spotify.library import CONCURRENCY
+
+    runs = [one_run(args) for _ in range(max(1, args.runs))]
     latency_s = args.latency_ms / 1000
-    concurrency = meter.peak
-    floor = requests * latency_s / concurrency
-    total = float(sync["seconds"])
-    own = total - meter.inside_s
-    find, plain, norm = found["find"], found["dict"], found["norm"]
-    print(f"library sync ({args.liked} liked, {args.playlists} playlists with {items} items, "
-          f"{args.latency_ms:g} ms per Spotify request)")
-    print(f"  {summary_line}")
-    print(f"  full sync               {total:8.2f} s")
-    print(f"  requests                {requests:8d}     (at most {concurrency} in flight)")
-    print(f"  floor                   {floor:8.2f} s   (requests x latency / {concurrency})")
-    print(f"  total / floor           {total / floor:8.3f}x")
-    print(f"  inside the fake         {meter.inside_s:8.2f} s   SAM's own time {own:.2f} s "
-          f"({own / requests * 1000:.1f} ms per request)")
-    print(f"  one new like, re-sync   {float(new_like['seconds']):8.2f} s   "
-          f"({new_like_requests} requests, floor {new_like_requests * latency_s:.2f} s; "
-          f"{new_like_line.strip()})")
+    for r in runs:
+        r["floor"] = r["requests"] * latency_s / r["peak"]
+        r["total"] = float(r["full"]["sync"])
+        r["like_floor"] = r["new_like_requests"] * latency_s
+    last = runs[-1]
+    med = statistics.median
+    total, floor = med(r["total"] for r in runs), med(r["floor"] for r in runs)
+    requests, peak = last["requests"], last["peak"]
+    own = med(r["total"] - r["inside_s"] for r in runs)
+    like = med(float(r["new_like"]["sync"]) for r in runs)
+    like_floor = med(r["like_floor"] for r in runs)
+    print(f"library sync ({args.liked} liked, {args.playlists} playlists with {last['items']} "
+          f"items, {args.latency_ms:g} ms per Spotify request; median of {len(runs)} runs)")
+    print(f"  {last['line']}")
+    each = ", ".join(f"{r['total']:.2f}" for r in runs)
+    print(f"  full sync               {total:8.2f} s   (runs: {each})")
+    mean = med(r["mean_in_flight"] for r in runs)
+    print(f"  requests                {requests:8d}     (at most {peak} in flight, limit "
+          f"{CONCURRENCY}; mean in flight while any was {mean:.1f})")
+    print(f"  floor                   {floor:8.2f} s   (requests x latency / {peak})")
+    print(f"  total / floor           {med(r['total'] / r['floor'] for r in runs):8.3f}x")
+    print(f"  inside the fake         {med(r['inside_s'] for r in runs):8.2f} s   SAM's own time "
+          f"{own:.2f} s ({own / requests * 1000:.1f} ms per request)")
+    per = med(r["per_request_s"] for r in runs) * 1000
+    print(f"  per request at the fake {per:8.1f} ms  ({args.latency_ms:g} ms latency + "
+          f"{per - args.latency_ms:.1f} ms the fake's own work and waiting for the CPU)")
+    print(f"  CPU during the sync     SAM {med(float(r['full']['cpu']) for r in runs):.2f} s "
+          f"(every thread of the sync process), the fake "
+          f"{med(r['fake_cpu_s'] for r in runs):.2f} s (its server thread)")
+    print(f"  setup (database, adapters) {med(float(r['full']['setup']) for r in runs):5.2f} s"
+          f"   the whole command {med(float(r['full']['seconds']) for r in runs):.2f} s")
+    print(f"  one new like, the sync  {like:8.2f} s   ({last['new_like_requests']} requests, "
+          f"floor {like_floor:.2f} s, sync / floor {like / like_floor:.2f}x; "
+          f"{last['new_like_line'].strip()})")
+    print(f"  one new like, command   {med(float(r['new_like']['seconds']) for r in runs):8.2f} s"
+          f"   (setup {med(float(r['new_like']['setup']) for r in runs):.2f} s); "
+          f"with the process start {med(r['new_like_wall'] for r in runs):.2f} s")
+    sync = last["full"]
     print(f"  sync process RSS        before {sync['before_rss'] / 1024:6.1f} MiB   "
           f"peak {sync['peak'] / 1024:6.1f} MiB   "
           f"(+{(sync['peak'] - sync['before_hwm']) / 1024:.1f} MiB during the sync, "
           f"peak / before {sync['peak'] / sync['before_rss']:.2f}x)")
-    print(f"library lookup ({len(find)} titles, {len(fake.tracks)} tracks in the library)")
+    found = last["lookups"]
+    find, plain, norm = found["find"], found["dict"], found["norm"]
+    print(f"library lookup ({len(find)} titles, {last['tracks']} tracks in the library)")
     print(f"  index load (first find) {found['load_ms']:8.1f} ms")
     print(f"  LibraryResolver.find    p50 {pct(find, .5):7.3f} ms   p95 {pct(find, .95):7.3f} ms"
           f"   ({found['found']}/{len(find)} found the right track)")

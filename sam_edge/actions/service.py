@@ -114,11 +114,15 @@ class MusicActionService:
             handler = self._handlers.get(intent.action)
             if handler is None:
                 raise PlatformError(f"I can't do {intent.action.value} yet.", code="unsupported")
-            return await handler(params, adapter)
+            return await handler(params, self._target(adapter, params))
         except PlatformError as exc:
             if isinstance(exc, Ambiguous):
                 params["candidates"] = exc.candidates
             return self._failed(exc, params)
+
+    def _target(self, adapter: MusicPlatform, params: dict[str, Any]) -> MusicPlatform:
+        """The adapter a command goes to (in a household, a room's Connect device)."""
+        return adapter
 
     async def _switch(self, params: dict[str, Any]) -> ActionResult:
         name = params.get("platform")

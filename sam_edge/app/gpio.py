@@ -1,4 +1,5 @@
-"""From settings to the GPIO parts, and what lights the offline and pairing-needed LEDs."""
+"""From settings to the GPIO parts, and what lights the offline, household-store-offline and
+pairing-needed LEDs."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def error_code(event: Event) -> str:
 
 class AccountLeds:
     """Subscribes to the bus: offline when a turn failed for want of a network service, back
-    when one succeeds; pairing needed while a configured platform has no usable account."""
+    when one succeeds; pairing needed while a configured platform has no usable account; in a
+    household, "household store offline" while its shared store does not answer."""
 
     def __init__(self, leds: LedPatterns, platforms: Mapping[str, MusicPlatform]) -> None:
         self._leds = leds
@@ -45,6 +47,10 @@ class AccountLeds:
             except Exception:  # a broken store reads as "pair again"
                 needed = True
         self._leds.set_pairing_needed(needed)
+
+    def household_store(self, online: bool) -> None:
+        """Told by the household's store whenever it goes away or comes back."""
+        self._leds.set_household_offline(not online)
 
     def on_event(self, event: Event) -> None:
         if event.type is not EventType.TURN_END:

@@ -10,6 +10,7 @@ from ..actions.service import MusicActionService
 from ..cache.library import LibraryResolver
 from ..dialog.intents import Action, Intent
 from ..household.device import HouseholdDevice
+from ..household.offline import ResilientStore
 from .core import Core
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,12 @@ def household_device(core: Core, library: LibraryResolver,
         result = await actions.execute(intent)
         log.info("command from %s: %s → %s", message.get("from", "?"), intent.action.value,
                  result.status)
+        await device.beat_once()  # the other devices' pages see the change now
 
-    return HouseholdDevice(core.bus, core.settings.household.device,
-                           now_playing=actions.now_playing,
-                           on_library_changed=library_changed, on_command=run_command,
-                           accounts=core.tokens)
+    store = core.cache.store
+    device = HouseholdDevice(core.bus, core.settings.household.device,
+                             now_playing=actions.now_playing,
+                             on_library_changed=library_changed, on_command=run_command,
+                             accounts=core.tokens,
+                             store=store if isinstance(store, ResilientStore) else None)
+    return device

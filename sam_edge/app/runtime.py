@@ -144,7 +144,7 @@ class Runtime:
             self._stop_sync = start_consumer_in_process(huey, jobs=self.sync_jobs)
             self.sync_tasks.check()  # catch up at boot, not at the next quarter hour
         if self.household is not None:
-            self.household.start()
+            self.household.start(on_store=self.account_leds.household_store)
 
     async def _purge_cache(self) -> None:
         try:

@@ -53,8 +53,14 @@ def _strip_latin_accents(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(out))
 
 
+_NOT_ASCII_WORD = re.compile(r"[^a-z0-9]+")
+
+
 def _clean(text: str) -> str:
     """Latin letters, with case, accents and punctuation folded; no words removed."""
+    if text.isascii():  # most titles: the same result without a Unicode lookup per letter
+        text = text.translate(_APOSTROPHES).replace("&", " and ").lower()
+        return " ".join(_NOT_ASCII_WORD.sub(" ", text).split())
     if has_indic(text):
         text = romanize(text)[0]
     # Apostrophes go before NFKC too: it turns "´" into a space and a combining accent.

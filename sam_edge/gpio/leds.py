@@ -5,7 +5,7 @@ The core never calls the LEDs: this object listens to ``STATE`` and ``ERROR`` ev
 (listening, thinking, speaking); at rest the LED shows the most important standing condition:
 
     error (a ~2 s flash) > listening > thinking > speaking > muted > no audio > offline >
-    pairing > idle
+    household store offline > pairing > idle
 
 =================  =====================  =================================
 pattern            RGB LED                single LED (PWM; plain on/off)
@@ -18,6 +18,7 @@ error              fast red blink         fast blink
 offline            slow amber blink       short flash every 2 s
 muted              solid red              dim (plain: mostly on)
 no_audio           yellow blink           a short flash every second
+household_offline  slow cyan blink        long flash every 2 s
 pairing_needed     purple double blink    double blink
 =================  =====================  =================================
 """
@@ -64,6 +65,7 @@ RGB_LOOKS: dict[str, Look] = {
     "offline": Look("blink", (1.0, 0.5, 0.0), 1.0, 1.0),
     "muted": Look("solid", (1.0, 0.0, 0.0)),
     "no_audio": Look("blink", (1.0, 1.0, 0.0), 0.5, 0.5),
+    "household_offline": Look("blink", (0.0, 1.0, 1.0), 1.0, 1.0),
     "pairing_needed": Look("double", (0.6, 0.0, 1.0)),
 }
 SINGLE_LOOKS: dict[str, Look] = {
@@ -75,6 +77,7 @@ SINGLE_LOOKS: dict[str, Look] = {
     "offline": Look("blink", on_s=0.2, off_s=1.8),
     "muted": Look("solid", level=0.15),
     "no_audio": Look("blink", on_s=0.1, off_s=0.9),
+    "household_offline": Look("blink", on_s=1.0, off_s=1.0),
     "pairing_needed": Look("double"),
 }
 PATTERNS: tuple[str, ...] = tuple(RGB_LOOKS)
@@ -105,7 +108,7 @@ class LedPatterns:
         self._activity = bus.state if bus.state in ACTIVE else State.IDLE
         self._last_state = bus.state
         self._muted = self._offline = self._pairing = self._flashing = False
-        self._no_audio = False
+        self._no_audio = self._household_offline = False
         self._timer: threading.Timer | None = None
         self._pattern = ""
         self._show()
@@ -154,6 +157,10 @@ class LedPatterns:
         """The sound card is gone (a USB card unplugged)."""
         self._set("_no_audio", missing)
 
+    def set_household_offline(self, offline: bool) -> None:
+        """The household's shared store does not answer (the device plays from its cache)."""
+        self._set("_household_offline", offline)
+
     def set_pairing_needed(self, needed: bool) -> None:
         self._set("_pairing", needed)
 
@@ -197,6 +204,8 @@ class LedPatterns:
             return "no_audio"
         if self._offline:
             return "offline"
+        if self._household_offline:
+            return "household_offline"
         if self._pairing:
             return "pairing_needed"
         return "idle"

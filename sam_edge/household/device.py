@@ -1,7 +1,8 @@
 """This device's part in the household while ``sam-edge run`` runs: a heartbeat every
 ``HEARTBEAT_S`` (its name and what it plays, read by ``household status``), the library channel
 (a sync anywhere in the household drops this device's library index and hot cache) and its own
-channel, whose commands (play, pause, ... sent by another device) run here.
+channel, whose commands (play, pause, ... sent by another device) run here. Every ``PROBE_S``
+it asks the shared store for a trivial read, so an outage shows on the LED while nobody talks.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .bus import ACCOUNTS, LIBRARY, Bus, device_channel
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 15.0
+PROBE_S = 5.0
 NowPlaying = Callable[[], Awaitable[Any]]
 CommandHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -34,9 +36,11 @@ class HouseholdDevice:
     def __init__(self, bus: Bus, device: str, *, now_playing: NowPlaying,
                  on_library_changed: Callable[[], None],
                  on_command: CommandHandler | None = None, accounts: Any = None,
-                 heartbeat_s: float = HEARTBEAT_S) -> None:
+                 store: Any = None,
+                 heartbeat_s: float = HEARTBEAT_S, probe_s: float = PROBE_S) -> None:
         """``accounts``: the :class:`~sam_edge.household.accounts.SharedTokenStore` to keep
-        informed (it keeps tokens in memory only while this device listens)."""
+        informed (it keeps tokens in memory only while this device listens); ``store``: the
+        :class:`~sam_edge.household.offline.ResilientStore` to probe."""
         self.bus = bus
         self.device = device
         self._now_playing = now_playing
@@ -44,12 +48,19 @@ class HouseholdDevice:
         self._on_command = on_command
         self._heartbeat_s = heartbeat_s
         self._accounts = accounts
+        self._store = store
+        self.probe_s = probe_s
         self._tasks: list[asyncio.Task[None]] = []
         self.subscribed = asyncio.Event()
 
-    def start(self) -> None:
+    def start(self, *, on_store: Callable[[bool], None] | None = None) -> None:
+        """``on_store(online)``: told now and whenever the shared store goes or comes back."""
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._beat()), loop.create_task(self._listen())]
+        if self._store is not None:
+            if on_store is not None:
+                self._store.add_listener(on_store)
+            self._tasks.append(loop.create_task(self._probing(self._store.probe)))
 
     async def beat_once(self) -> None:
         try:
@@ -66,6 +77,14 @@ class HouseholdDevice:
             except Exception as exc:
                 log.warning("household heartbeat not sent (%s)", type(exc).__name__)
             await asyncio.sleep(self._heartbeat_s)
+
+    async def _probing(self, probe: Callable[[], Awaitable[Any]]) -> None:
+        while True:
+            await asyncio.sleep(self.probe_s)
+            try:
+                await probe()
+            except Exception as exc:
+                log.debug("household store probe failed (%s)", type(exc).__name__)
 
     async def _listen(self) -> None:
         while True:

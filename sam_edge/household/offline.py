@@ -4,7 +4,9 @@
 (the server is down, or does not answer within ``timeout_s``) is a miss, so the device keeps
 answering from its own diskcache hot tier and the platforms; a write that fails is kept in a
 ``diskcache.Deque`` in the data dir (it survives a restart) and written when the store answers
-again, oldest first. ``status`` is ``ok`` or :data:`OFFLINE`, for ``/health``.
+again, oldest first. ``status`` is ``ok`` or :data:`OFFLINE`, for ``/health``; each listener
+added with :meth:`ResilientStore.add_listener` is told ``online`` when it changes (the LED), and
+:meth:`ResilientStore.probe` finds an outage while no turn reads the store.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -42,6 +46,7 @@ class ResilientStore(SearchCacheStore):
         self.retry_s = retry_s
         self.online = True
         self._retrying: asyncio.Task[None] | None = None
+        self._listeners: list[Callable[[bool], None]] = []
         self._left_over = len(self.pending) > 0
         """Writes kept by an earlier run: written at the first read."""
 
@@ -49,11 +54,36 @@ class ResilientStore(SearchCacheStore):
     def status(self) -> str:
         return "ok" if self.online else OFFLINE
 
+    def add_listener(self, listener: Callable[[bool], None]) -> None:
+        """``listener(online)`` now and at every change, on the event loop."""
+        self._listeners.append(listener)
+        listener(self.online)
+
+    def _tell(self) -> None:
+        for listener in self._listeners:
+            try:
+                listener(self.online)
+            except Exception:
+                log.exception("a household store listener failed")
+
+    async def probe(self) -> bool:
+        """Whether the store answers a trivial read now; an outage found starts the retries."""
+        if not self.online:
+            return False
+        try:
+            async with asyncio.timeout(self.timeout_s), self._sessions() as session:
+                await session.execute(text("SELECT 1"))
+        except UNREACHABLE as exc:
+            self._down(exc)
+            return False
+        return True
+
     def _down(self, exc: BaseException) -> None:
         if self.online:
             log.warning("%s (%s): answering from this device's cache", OFFLINE,
                         type(exc).__name__)
-        self.online = False
+            self.online = False
+            self._tell()
         if self._retrying is None or self._retrying.done():
             self._retrying = asyncio.get_running_loop().create_task(self._retry())
 
@@ -113,6 +143,7 @@ class ResilientStore(SearchCacheStore):
             except UNREACHABLE:
                 continue
             self.online = True
+            self._tell()
             log.info("household store back: %d cached searches written", written)
             return
 

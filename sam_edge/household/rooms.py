@@ -2,24 +2,27 @@
 ``device`` parameter.
 
 This device's own room: the command runs here. On Spotify, a Connect device of that name plays
-it (the adapter picks devices by name). Otherwise, another device of the household: the command
-is sent on its Redis channel and runs there. A room neither knows: an answer listing the rooms.
+it (each player command is given that device, :class:`OnDevice`). Otherwise, another device of
+the household: the command is sent on its Redis channel and runs there. A room neither knows:
+an answer listing the rooms.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 from ..actions.service import ActionResult, MusicActionService
 from ..dialog.intents import Action, Intent
+from ..platforms.base import MusicPlatform
 from .bus import Bus, device_channel
 
 log = logging.getLogger(__name__)
 
 SEEN_S = 60.0
+CONNECT = "connect_device"
+"""The parameter naming the Spotify Connect device a command goes to."""
 
 
 def _same(a: str, b: str) -> bool:
@@ -54,8 +57,8 @@ class RoomActions(MusicActionService):
         name = await self.chooser.choose(params.get("platform"))
         connect = await self._connect_names(name)
         if any(_same(room, c) for c in connect):
-            async with self._on_connect_device(name, room):
-                return await super().act(here)
+            return await super().act(Intent(intent.action, {**params, CONNECT: room},
+                                            intent.response_text, intent.source))
         devices = await self.bus.devices(SEEN_S)
         target = next((d for d in devices if _same(d, room)), None)
         if target is None:
@@ -74,22 +77,30 @@ class RoomActions(MusicActionService):
     async def _connect_names(self, platform: str) -> list[str]:
         """The Spotify Connect devices' names (none for other platforms)."""
         adapter = self.platforms.get(platform)
-        listing = getattr(adapter, "_device_list", None)
+        listing = getattr(adapter, "device_names", None)
         if platform != "spotify" or listing is None:
             return []
         try:
-            return [str(d.get("name") or "") for d in await listing()]
+            return list(await listing())
         except Exception as exc:  # not paired, offline: no Connect devices to offer
             log.debug("no Spotify Connect devices (%s)", type(exc).__name__)
             return []
 
-    @contextlib.asynccontextmanager
-    async def _on_connect_device(self, platform: str, room: str) -> AsyncIterator[None]:
-        """The adapter's device setting, pointed at ``room`` for one command."""
-        adapter: Any = self.platforms[platform]
-        settings = adapter._settings
-        adapter._settings = settings.model_copy(update={"device": room})
-        try:
-            yield
-        finally:
-            adapter._settings = settings
+    def _target(self, adapter: MusicPlatform, params: dict[str, Any]) -> MusicPlatform:
+        room = str(params.get(CONNECT) or "")
+        return OnDevice(adapter, room) if room else adapter
+
+
+class OnDevice:
+    """An adapter whose player commands all go to one named device (their ``device``)."""
+
+    COMMANDS = frozenset({"play", "play_liked", "pause", "resume", "next", "previous",
+                          "set_volume", "shuffle", "repeat", "queue"})
+
+    def __init__(self, adapter: MusicPlatform, device: str) -> None:
+        self._adapter = adapter
+        self._device = device
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._adapter, name)
+        return functools.partial(attr, device=self._device) if name in self.COMMANDS else attr

@@ -141,7 +141,9 @@ class Phases:
         done = 0
         while True:
             page = await source.playlists_page(cursor)
-            calls = [self._fetch_playlist(source, info) for info in page.items]
+            known = await self._store.snapshots(source.name, [info.uri for info in page.items])
+            calls = [self._fetch_playlist(source, info, known.get(info.uri))
+                     for info in page.items]
             fetched = batches(calls, _ahead(source), BATCH)
             try:
                 async for got in fetched:
@@ -157,17 +159,18 @@ class Phases:
                 return
             cursor = page.next
 
-    def _fetch_playlist(self, source: LibrarySource, info: PlaylistInfo,
+    @staticmethod
+    def _fetch_playlist(source: LibrarySource, info: PlaylistInfo, stored: str | None,
                         ) -> Callable[[], Awaitable[tuple[PlaylistInfo, Any]]]:
-        """What to store for ``info``: ``"same"`` (snapshot unchanged), its items, or the
-        :class:`PlaylistUnavailable` that kept them from being read."""
+        """What to store for ``info`` (``stored``: the snapshot id stored for it): ``"same"``
+        (snapshot unchanged), its items, or the :class:`PlaylistUnavailable` that kept them
+        from being read."""
 
         async def fetch() -> tuple[PlaylistInfo, Any]:
-            stored = await self._store.playlist(source.name, info.uri)
-            if stored is not None and info.snapshot_id and stored.snapshot_id == info.snapshot_id:
+            if info.snapshot_id and stored == info.snapshot_id:
                 return info, SAME
             try:
-                return info, await self._items(source, info)
+                return info, await Phases._items(source, info)
             except PlaylistUnavailable as exc:
                 return info, exc
 

@@ -210,11 +210,13 @@ class LibraryStore:
 
     # ---- playlists --------------------------------------------------------------------------
 
-    async def playlist(self, platform: str, uri: str) -> LibraryPlaylist | None:
+    async def snapshots(self, platform: str, uris: list[str]) -> dict[str, str]:
+        """The stored snapshot id of each of these playlists that is stored (one query)."""
         async with self._sessions() as session:
-            found: LibraryPlaylist | None = await session.scalar(select(LibraryPlaylist).where(
-                LibraryPlaylist.platform == platform, LibraryPlaylist.uri == uri))
-            return found
+            rows = await session.execute(select(LibraryPlaylist.uri, LibraryPlaylist.snapshot_id)
+                                         .where(LibraryPlaylist.platform == platform,
+                                                LibraryPlaylist.uri.in_(uris)))
+            return {uri: snapshot or "" for uri, snapshot in rows}
 
     @staticmethod
     def _describe(row: LibraryPlaylist, info: PlaylistInfo, run_id: int, now: float) -> None:
@@ -241,23 +243,25 @@ class LibraryStore:
         it), ``None`` (they could not be read) or the items that replace the stored ones."""
         delta = Delta()
         async with self._sessions.begin() as session:
+            rows = {row.uri: row for row in await session.scalars(select(LibraryPlaylist).where(
+                LibraryPlaylist.platform == platform,
+                LibraryPlaylist.uri.in_([info.uri for info, _, _ in entries])))}
             for info, items, reason in entries:
-                row = await session.scalar(select(LibraryPlaylist).where(
-                    LibraryPlaylist.platform == platform, LibraryPlaylist.uri == info.uri))
+                row = rows.get(info.uri)
                 if items is SAME:
                     if row is not None:
                         self._describe(row, info, run_id, now)
                         delta.skipped += bool(row.skipped_reason)
                     continue
-                await self._replace(session, platform, run_id, row, info, items, now, reason,
-                                    delta)
+                rows[info.uri] = await self._replace(session, platform, run_id, row, info,
+                                                     items, now, reason, delta)
             await self._bump(session, run_id, delta)
         return delta
 
     async def _replace(self, session: AsyncSession, platform: str, run_id: int,
                        row: LibraryPlaylist | None, info: PlaylistInfo,
                        items: Sequence[LibraryItem] | None, now: float, reason: str,
-                       delta: Delta) -> None:
+                       delta: Delta) -> LibraryPlaylist:
         if row is None:
             row = LibraryPlaylist(platform=platform, uri=info.uri)
             session.add(row)
@@ -271,7 +275,7 @@ class LibraryStore:
             delete(LibraryPlaylistItem).where(LibraryPlaylistItem.playlist_id == row.id))
         if items is None:
             delta.skipped += 1
-            return
+            return row
         tracks = await self._upsert(session, platform, items, now, liked_run=None)
         delta.added += tracks.added
         delta.updated += tracks.updated
@@ -279,6 +283,7 @@ class LibraryStore:
             await session.execute(insert(LibraryPlaylistItem), [
                 {"playlist_id": row.id, "position": i, "track_uri": item.uri}
                 for i, item in enumerate(items)])
+        return row
 
     async def totals(self, platform: str) -> Totals:
         async with self._sessions() as session:

@@ -165,7 +165,7 @@ def make_huey(data_dir: Path, immediate: bool = False, *, redis_url: str = "",
               household: str = "") -> Any:
     """Huey with its queue in ``data_dir``; ``immediate`` runs tasks inline (tests). With
     ``redis_url`` (a household) the queue is the household's ``RedisHuey``: every device's
-    consumer serves one queue, and a Huey lock lets one library sync run at a time."""
+    consumer serves one queue, and a Redis lock lets one library sync run at a time."""
     if redis_url:
         from huey import RedisHuey
 
@@ -176,34 +176,52 @@ def make_huey(data_dir: Path, immediate: bool = False, *, redis_url: str = "",
                       results=False)
 
 
-SYNC_TASK_LOCK = "library.sync"
-SYNC_TASK_LOCK_TTL_S = 3600
-"""A device that dies while syncing lets go of the queue's lock after this long."""
+SYNC_TASK_LOCK = "sam:lock:library.sync-task"
+SYNC_TASK_LOCK_TTL_S = 60.0
+"""A device that dies while syncing lets go of the queue's lock within this long."""
 
 
 @contextmanager
-def _one_per_queue(huey: Any) -> Iterator[bool]:
-    """On a household's queue, Huey's lock (yields False when another device holds it)."""
+def _one_per_queue(huey: Any, *, ttl_s: float = SYNC_TASK_LOCK_TTL_S) -> Iterator[bool]:
+    """On a household's queue, a Redis lock (yields False when another device holds it).
+
+    Not Huey's ``lock_task``: its expiry needs Redis 7.4 (hash-field TTL), and without one a
+    device killed mid-sync would keep every later sync out for good. This is redis-py's lock
+    (a random token set with ``NX`` and an expiry), extended by a thread while the sync runs."""
     from huey import RedisHuey
-    from huey.exceptions import TaskLockedException
 
     if not isinstance(huey, RedisHuey):
         yield True
         return
-    try:
-        # An expiry needs Redis 7.4 (hash-field TTL); before it, the sync's own Redis lock
-        # (which expires) still keeps a second sync out when a device died holding this one.
-        ttl = SYNC_TASK_LOCK_TTL_S if getattr(huey.storage, "supports_hash_ttl", False) else None
-        lock = huey.lock_task(SYNC_TASK_LOCK, ttl=ttl)
-        lock.acquire()
-    except TaskLockedException:
+    # thread_local=False: the token is read by the keeper thread too.
+    lock = huey.storage.conn.lock(SYNC_TASK_LOCK, timeout=ttl_s, blocking=False,
+                                  thread_local=False)
+    if not lock.acquire():
         log.info("library sync not run: another device of the household is syncing")
         yield False
         return
+    done = threading.Event()
+    keeper = threading.Thread(target=_keep, args=(lock, done, ttl_s / 3), daemon=True,
+                              name="sync-lock-keeper")
+    keeper.start()
     try:
         yield True
     finally:
-        lock.clear()
+        done.set()
+        keeper.join()
+        try:
+            lock.release()
+        except Exception as exc:  # expired meanwhile: someone else may hold it now
+            log.warning("the household sync lock was lost before its release (%s)",
+                        type(exc).__name__)
+
+
+def _keep(lock: Any, done: threading.Event, every_s: float) -> None:
+    while not done.wait(every_s):
+        try:
+            lock.reacquire()
+        except Exception as exc:
+            log.warning("could not extend the household sync lock (%s)", type(exc).__name__)
 
 
 def install_tasks(huey: Any, jobs: SyncJobs, *,

@@ -24,6 +24,7 @@ from .deps import RunnerDep, RuntimeDep
 from .events import router as events_router
 from .gpio import router as gpio_router
 from .health import database_health
+from .household import router as household_router
 from .limits import BodyLimit
 from .pairing_page import router as pages_router
 from .problem import problem, problem_responses
@@ -102,6 +103,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(adapters_router)
     app.include_router(pages_router)
     app.include_router(gpio_router)
+    app.include_router(household_router)
 
     app.add_middleware(Crashes)
     app.add_middleware(BodyLimit, settings=settings)

@@ -12,7 +12,8 @@ from .problem import problem, problem_responses
 router = APIRouter()
 
 STATIC = Path(__file__).with_name("static")
-ASSETS = {"page.css": "text/css", "page.js": "text/javascript", "setup.js": "text/javascript"}
+ASSETS = {"page.css": "text/css", "page.js": "text/javascript", "setup.js": "text/javascript",
+          "household.js": "text/javascript"}
 ICON = "favicon.svg"
 
 

@@ -194,3 +194,28 @@ def test_a_native_script_title_and_its_latin_spelling_share_a_key(native: str,
 
 def test_a_native_script_artist_is_keyed_in_latin_too() -> None:
     assert cache_key("Naatu", "అనిరుద్") == cache_key("naatu", "anirud")
+
+
+def test_the_ascii_shortcut_folds_exactly_as_the_unicode_path() -> None:
+    import random
+    import string
+    import unicodedata
+
+    from sam_edge.cache import normalize
+
+    def unicode_path(text: str) -> str:
+        # What _clean does for any text, written out without its ASCII shortcut.
+        text = unicodedata.normalize("NFKC", text.translate(normalize._APOSTROPHES))
+        text = normalize._strip_latin_accents(text.translate(normalize._APOSTROPHES)
+                                              .replace("&", " and ").casefold())
+        kept = [c if unicodedata.category(c)[0] in "LMN" else " "
+                for c in text.translate(normalize._LATIN_FOLDS)]
+        return " ".join("".join(kept).split())
+
+    rng = random.Random(7)
+    samples = ["Don't Stop Me Now (Live) - 2011 Remaster", "AC/DC & Friends", "_a^b`c|d~e",
+               "".join(map(chr, range(128)))]
+    samples += ["".join(rng.choice(string.printable) for _ in range(rng.randint(0, 40)))
+                for _ in range(2000)]
+    for text in samples:
+        assert normalize._clean(text) == unicode_path(text), text

@@ -109,6 +109,24 @@ async def test_offline_and_pairing_needed_at_rest(
                                "values": {"red": 0.0, "green": 0.0, "blue": 0.0}}
 
 
+async def test_household_store_offline_between_offline_and_pairing(
+        leds: LedPatterns, factory: MockFactory, bus: EventBus) -> None:
+    leds.set_pairing_needed(True)
+    leds.set_household_offline(True)
+    assert leds.state == "household_offline"
+    await until(lambda: rgb(factory) == (0.0, 1.0, 1.0))  # cyan, on
+    await until(lambda: rgb(factory) == (0.0, 0.0, 0.0))  # then off: a blink
+    leds.set_offline(True)
+    assert leds.state == "offline"  # no network at all says more
+    leds.set_offline(False)
+    bus.set_state(State.LISTENING)
+    assert leds.state == "listening"  # a turn still shows
+    bus.set_state(State.IDLE)
+    assert leds.state == "household_offline"
+    leds.set_household_offline(False)
+    assert leds.state == "pairing_needed"
+
+
 async def test_a_single_pwm_led_dims_pulses_and_double_blinks(
         factory: MockFactory, bus: EventBus) -> None:
     leds = LedPatterns(GpioConfig(rgb_led=None, status_led=13), factory, bus)

@@ -37,6 +37,11 @@ async def test_play_on_a_connect_device_by_room(fresh_database: str, redis_url: 
             result = await rt.runner.chat("play Hello by Adele on the kitchen speaker")
             assert result.status == "ok", result
             assert fake.state.device is not None and fake.state.device.name == "Kitchen"
+            assert settings.spotify.device == ""  # a room is given per command, not set
+            paused = await rt.runner.chat("pause the kitchen")
+            assert paused.status == "ok", paused
+            assert fake.calls("PUT", "me/player/pause")[-1].query == {
+                "device_id": fake.state.device.id}
             unknown = await rt.runner.chat("play Hello by Adele in the garage")
             assert unknown.status == "not_found"
             assert "Kitchen" in unknown.response_text

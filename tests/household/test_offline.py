@@ -1,6 +1,6 @@
 """The household store stopped mid-run (a PostgreSQL of the test's own, ``pg_ctl``): the device
-keeps answering from its hot tier, ``/health`` says "household store offline", a search made
-meanwhile is written to the shared tier once the store is back."""
+keeps answering from its hot tier, ``/health`` and the LED (mock pins) say "household store
+offline", a search made meanwhile is written to the shared tier once the store is back."""
 
 from __future__ import annotations
 
@@ -102,6 +102,33 @@ async def test_start_while_the_store_is_offline(postgres: PrivatePostgres, redis
         assert store.online and await store.count() == 1
     finally:
         await rt.aclose()
+
+
+async def test_the_led_says_household_store_offline_while_idle(
+        postgres: PrivatePostgres, redis_url: str, tmp_path: Path, songs: Path) -> None:
+    rt = await device(tmp_path, "kitchen", postgres.url, redis_url, songs)
+    store, leds, household = rt.cache.store, rt.gpio.leds, rt.household
+    assert isinstance(store, ResilientStore) and household is not None
+    store.retry_s = household.probe_s = 0.2
+    household.start(on_store=rt.account_leds.household_store)
+    try:
+        assert leds.kind == "rgb" and leds.state == "idle"
+        await asyncio.to_thread(postgres.stop)  # no turn: the probe finds it
+        await _until(lambda: leds.state == "household_offline")
+        await _until(lambda: leds.values()["blue"] == 1.0 and leds.values()["red"] == 0.0)
+        assert (await _health(rt))["database"] == OFFLINE
+        await asyncio.to_thread(postgres.start)
+        await _until(lambda: leds.state == "idle")
+        assert store.online
+    finally:
+        await rt.aclose()
+
+
+async def _until(check: Any, timeout_s: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
 
 
 async def _health(rt: Runtime) -> dict[str, Any]:

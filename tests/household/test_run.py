@@ -1,8 +1,9 @@
 """Two household devices running side by side on the real servers: heartbeats with what each
 plays, tokens saved on one device seen by the other, the token-refresh lock and the library
-sync lock shared, a library change dropping the
-other device's hot cache, "play Hello in the kitchen" and "pause the kitchen" said in the living
-room run in the kitchen, an unknown room answered with the rooms."""
+sync lock shared, a library change dropping the other device's hot cache, "play Hello in the
+kitchen" and "pause the kitchen" said in the living room run in the kitchen, an unknown room
+answered with the rooms, a music-folder result cached by one device played from the other's
+own folder."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from sam_edge.accounts.tokens import TokenSet
 from sam_edge.household.bus import LIBRARY
 from sam_edge.household.locks import RedisLock
 from sam_edge.platforms.base import Track
-from sam_edge.sync.tasks import SqliteHuey, _one_per_queue, make_huey
 from tests.audio_files import make_song
 from tests.household.devices import device
 
@@ -113,16 +113,26 @@ async def _gone(redis_url: str) -> bool:
         await client.aclose()
 
 
-def test_one_sync_per_household_queue(redis_url: str, tmp_path: Path) -> None:
-    a = make_huey(tmp_path / "a", redis_url=redis_url, household="home")
-    b = make_huey(tmp_path / "b", redis_url=redis_url, household="home")
-    assert not isinstance(a, SqliteHuey)
-    with _one_per_queue(a) as first, _one_per_queue(b) as second:
-        assert first and not second
-    with _one_per_queue(b) as again:
-        assert again
-    assert isinstance(make_huey(tmp_path / "c"), SqliteHuey)
-
-
 async def _knows(rt: Any, room: str) -> bool:
     return room in await rt.core.bus.devices(60.0)
+
+
+async def test_a_local_result_cached_by_another_device_plays_this_devices_file(
+        fresh_database: str, redis_url: str, tmp_path: Path) -> None:
+    folders = {}
+    for room in ("kitchen", "living"):
+        folders[room] = tmp_path / f"music-{room}"
+        make_song(folders[room], "Adele/25/01 Hello.mp3", title="Hello", artist="Adele",
+                  album="25", track=1)
+    kitchen = await device(tmp_path, "kitchen", fresh_database, redis_url, folders["kitchen"])
+    living = await device(tmp_path, "living", fresh_database, redis_url, folders["living"])
+    try:
+        assert (await kitchen.runner.chat("play hello")).status == "ok"
+        assert await living.cache.store.count() == 1  # the kitchen's path, shared
+        result = await living.runner.chat("play hello")
+        assert result.status == "ok", result
+        state = await living.player.state()
+        assert Path(state.path).is_relative_to(folders["living"])
+    finally:
+        await kitchen.aclose()
+        await living.aclose()

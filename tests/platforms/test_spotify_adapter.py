@@ -242,6 +242,20 @@ async def test_configured_device_is_chosen_by_name(make: Any, fake: FakeSpotify)
     assert fake.calls("PUT", "me/player/pause")[0].query == {"device_id": bedroom.id}
 
 
+async def test_a_device_named_for_one_call_only(make: Any, fake: FakeSpotify) -> None:
+    kitchen = fake.devices[0]
+    fake.activate(kitchen)
+    bedroom = fake.add_device("Bedroom")
+    spotify = make(device="kitchen")
+
+    await spotify.pause(device="BEDROOM")
+    assert fake.calls("PUT", "me/player/pause")[0].query == {"device_id": bedroom.id}
+    assert await spotify.device_names() == ["Kitchen", "Bedroom"]
+
+    await spotify.set_volume(30)  # the next call goes to the configured device again
+    assert fake.calls("PUT", "me/player/volume")[0].query["device_id"] == kitchen.id
+
+
 async def test_active_device_is_used_without_a_transfer(spotify: SpotifyAdapter,
                                                         fake: FakeSpotify) -> None:
     fake.add_device("Phone", active=True, type="Smartphone")

@@ -177,7 +177,8 @@ class LocalAdapter(OnDeviceControls):
             tracks = list(album.tracks) if album else []
         elif uri.startswith(ARTIST_PREFIX):
             tracks = self.library.artist_tracks(uri[len(ARTIST_PREFIX):])
-        elif item.title:
+        if not tracks and item.title:
+            # Also a file of another device's folder (a household shares its search cache).
             kind = item.kind if item.kind in ("album", "artist", "playlist") else "track"
             query = item.title if kind != "artist" else item.artist or item.title
             found_tracks = self.library.search(query, item.artist or None, kind, limit=1)

@@ -2,8 +2,9 @@
 
 Playback needs a device. The adapter reads ``GET /me/player/devices`` (kept for 30 s), picks the
 configured one by name, else the active one, else the first that accepts commands, transfers
-playback to it when it is not active, and names it in every player command. When Spotify says
-the device is gone (404), it looks again, transfers once and retries once.
+playback to it when it is not active, and names it in every player command. Each player command
+also takes ``device``: a Connect device's name for this call only ("play it in the kitchen").
+When Spotify says the device is gone (404), it looks again, transfers once and retries once.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def _session() -> requests.Session:
     # spotipy's own session retries 429/5xx through urllib3, which turns a 429 into a
     # RetryError without its Retry-After header; retries are decided here instead.
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=0)
+    adapter = HTTPAdapter(max_retries=0, pool_maxsize=16)  # more than the calls at once
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -96,6 +97,7 @@ class SpotifyAdapter:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        self._auth.close()
         self._session.close()
 
     # ---- devices --------------------------------------------------------------------------
@@ -108,9 +110,13 @@ class SpotifyAdapter:
             self._devices_at = now
         return self._devices
 
-    def _pick(self, devices: list[dict[str, Any]]) -> dict[str, Any] | None:
+    async def device_names(self) -> list[str]:
+        """The Spotify Connect devices' names."""
+        return [str(d.get("name") or "") for d in await self._device_list()]
+
+    def _pick(self, devices: list[dict[str, Any]], device: str = "") -> dict[str, Any] | None:
         usable = [d for d in devices if not d.get("is_restricted")]
-        wanted = self._settings.device.strip().casefold()
+        wanted = (device or self._settings.device).strip().casefold()
         named = None
         if wanted:
             named = next((d for d in usable if (d.get("name") or "").casefold() == wanted), None)
@@ -129,15 +135,16 @@ class SpotifyAdapter:
         host = socket.gethostname().casefold()
         return "raspotify" in name or "librespot" in name or (bool(host) and name == host)
 
-    async def _device_id(self, *, start: bool, fresh: bool = False) -> str:
-        """The device to command, made active first (``start``: and playing) when it is not.
-        ``fresh``: Spotify just lost the device, so re-read the list and transfer regardless."""
+    async def _device_id(self, *, start: bool, fresh: bool = False, named: str = "") -> str:
+        """The device to command (``named``, else the configured one...), made active first
+        (``start``: and playing) when it is not. ``fresh``: Spotify just lost the device, so
+        re-read the list and transfer regardless."""
         devices = await self._device_list(fresh=fresh)
-        device = self._pick(devices)
+        device = self._pick(devices, named)
         if device is None and not fresh:
             # A remembered empty list must not outlive the device coming back.
             devices = await self._device_list(fresh=True)
-            device = self._pick(devices)
+            device = self._pick(devices, named)
         if device is None:
             self._devices = None
             raise NoDevice(NO_DEVICE)
@@ -150,17 +157,17 @@ class SpotifyAdapter:
         return str(device["id"])
 
     async def _player(self, fn: Any, *args: Any, start: bool = False, idempotent: bool = True,
-                      **kwargs: Any) -> Any:
-        """A player command on the chosen device; when Spotify has lost the device, look again,
-        transfer once and retry once."""
+                      device: str = "", **kwargs: Any) -> Any:
+        """A player command on the chosen device (``device``: by name); when Spotify has lost
+        the device, look again, transfer once and retry once."""
         try:
-            device_id = await self._device_id(start=start)
+            device_id = await self._device_id(start=start, named=device)
             return await self._call(fn, *args, device_id=device_id, idempotent=idempotent,
                                     **kwargs)
         except DeviceLost:
             log.info("spotify: the device went away, choosing again")
             self._devices = None
-            device_id = await self._device_id(start=start, fresh=True)
+            device_id = await self._device_id(start=start, fresh=True, named=device)
             return await self._call(fn, *args, device_id=device_id, idempotent=idempotent,
                                     **kwargs)
 
@@ -187,11 +194,13 @@ class SpotifyAdapter:
 
     # ---- playback -------------------------------------------------------------------------
 
-    async def play(self, item: Track) -> None:
+    async def play(self, item: Track, *, device: str = "") -> None:
         if item.kind == "track" or item.uri.startswith("spotify:track:"):
-            await self._player(self._sp.start_playback, uris=[item.uri], start=True)
+            await self._player(self._sp.start_playback, uris=[item.uri], start=True,
+                               device=device)
         else:
-            await self._player(self._sp.start_playback, context_uri=item.uri, start=True)
+            await self._player(self._sp.start_playback, context_uri=item.uri, start=True,
+                               device=device)
 
     async def _liked(self) -> list[Track]:
         """Every saved track, page by page (50 a page), up to :data:`MAX_LIKED`."""
@@ -208,26 +217,27 @@ class SpotifyAdapter:
                 break
         return liked[:MAX_LIKED]
 
-    async def play_liked(self) -> Track | None:
+    async def play_liked(self, *, device: str = "") -> Track | None:
         liked = await self._liked()
         # Local files (spotify:local:...) cannot be started through the Web API.
         liked = [t for t in liked if t.uri.startswith("spotify:track:")]
         if not liked:
             return None
-        await self._player(self._sp.start_playback, uris=[t.uri for t in liked], start=True)
+        await self._player(self._sp.start_playback, uris=[t.uri for t in liked], start=True,
+                           device=device)
         return liked[0]
 
-    async def pause(self) -> None:
-        await self._player(self._sp.pause_playback)
+    async def pause(self, *, device: str = "") -> None:
+        await self._player(self._sp.pause_playback, device=device)
 
-    async def resume(self) -> None:
-        await self._player(self._sp.start_playback, start=True)
+    async def resume(self, *, device: str = "") -> None:
+        await self._player(self._sp.start_playback, start=True, device=device)
 
-    async def next(self) -> None:
-        await self._player(self._sp.next_track, idempotent=False)
+    async def next(self, *, device: str = "") -> None:
+        await self._player(self._sp.next_track, idempotent=False, device=device)
 
-    async def previous(self) -> None:
-        await self._player(self._sp.previous_track, idempotent=False)
+    async def previous(self, *, device: str = "") -> None:
+        await self._player(self._sp.previous_track, idempotent=False, device=device)
 
     async def get_volume(self) -> int | None:
         state = await self._call(self._sp.current_playback)
@@ -237,24 +247,24 @@ class SpotifyAdapter:
         device = self._pick(await self._device_list())
         return device.get("volume_percent") if device else None
 
-    async def set_volume(self, level: int) -> None:
+    async def set_volume(self, level: int, *, device: str = "") -> None:
         # spotipy silently skips a volume that is not an int.
-        await self._player(self._sp.volume, max(0, min(100, int(level))))
+        await self._player(self._sp.volume, max(0, min(100, int(level))), device=device)
 
-    async def shuffle(self, state: bool) -> None:
-        await self._player(self._sp.shuffle, bool(state))
+    async def shuffle(self, state: bool, *, device: str = "") -> None:
+        await self._player(self._sp.shuffle, bool(state), device=device)
 
-    async def repeat(self, state: str) -> None:
+    async def repeat(self, state: str, *, device: str = "") -> None:
         state = state.strip().lower()
         if state not in REPEAT_STATES:
             raise PlatformError("Repeat can be track, context or off.", code="bad_request")
-        await self._player(self._sp.repeat, state)
+        await self._player(self._sp.repeat, state, device=device)
 
-    async def queue(self, item: Track) -> None:
+    async def queue(self, item: Track, *, device: str = "") -> None:
         if not item.uri.startswith(("spotify:track:", "spotify:episode:")):
             raise PlatformError("Only songs can be added to the Spotify queue.",
                                 code="bad_request")
-        await self._player(self._sp.add_to_queue, item.uri, idempotent=False)
+        await self._player(self._sp.add_to_queue, item.uri, idempotent=False, device=device)
 
     async def like(self, item: Track | None) -> Track | None:
         if item is None:

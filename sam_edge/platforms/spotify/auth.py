@@ -10,6 +10,9 @@ become :class:`~sam_edge.errors.PlatformError` sentences.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
+import functools
 import logging
 import math
 from collections.abc import Callable, Mapping
@@ -119,6 +122,10 @@ def translate(exc: SpotifyException) -> PlatformError:
     return PlatformError(f"Spotify said: {message}.", code="spotify_error")
 
 
+CALL_THREADS = 12
+"""Blocking spotipy calls at once: more than the library sync's requests in flight."""
+
+
 class SpotifyAuth(RefreshingTokens):
     """Loads, refreshes and saves the account's tokens; runs spotipy calls with them."""
 
@@ -131,6 +138,14 @@ class SpotifyAuth(RefreshingTokens):
         self._settings, self._http = settings, http
         self.cache = TokenCache()
         self.manager = StoreAuthManager(self.cache)
+        # Its own threads: the loop's default pool has cpu_count + 4 (6 on a Pi), fewer than
+        # the library sync's requests in flight. Threads start only when needed.
+        self._threads = concurrent.futures.ThreadPoolExecutor(CALL_THREADS,
+                                                              thread_name_prefix="spotify")
+
+    def close(self) -> None:
+        """Let the call threads go (a call still running finishes on its own)."""
+        self._threads.shutdown(wait=False)
 
     def _use(self, tokens: TokenSet) -> TokenSet:
         self.cache.save_token_to_cache({
@@ -178,7 +193,8 @@ class SpotifyAuth(RefreshingTokens):
         while True:
             access = self.manager.get_access_token()
             try:
-                return await asyncio.to_thread(fn, *args, **kwargs)
+                call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+                return await asyncio.get_running_loop().run_in_executor(self._threads, call)
             except SpotifyException as exc:
                 if exc.http_status == 401 and not refreshed:
                     refreshed = True
