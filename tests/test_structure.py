@@ -1,6 +1,6 @@
-"""The shape of the package: every module imports on its own, and no two modules import each
-other, however indirectly (checked on the source with an AST walk, so lazy imports inside
-functions count too; ``TYPE_CHECKING`` blocks do not)."""
+"""The shape of the package: every module is small and imports on its own, and no two modules
+import each other, however indirectly (checked on the source with an AST walk, so lazy imports
+inside functions count too; ``TYPE_CHECKING`` blocks do not)."""
 
 from __future__ import annotations
 
@@ -122,3 +122,14 @@ def test_every_module_imports_on_its_own() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         failed = [line for line in pool.map(one, names) if line]
     assert not failed, "\n".join(failed)
+
+
+MAX_LINES = 300
+
+
+def test_every_module_is_small() -> None:
+    """A module holds one thing; past 300 lines it holds two (tables of pure data excepted,
+    and there are none yet)."""
+    long = {name: n for name, path in MODULES.items()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
