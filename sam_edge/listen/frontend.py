@@ -38,10 +38,13 @@ from .vad import WebRtcVad
 @dataclass(frozen=True, slots=True)
 class FrontEndConfig:
     vad_mode: int = 2
-    min_excess: float = 0.4
+    min_excess: float = 0.35
     """Least share of voice-band energy above the expected residual echo for speech,
     averaged over the last ``smooth_frames`` frames (a voice lasts, echo spikes do not)."""
     smooth_frames: int = 3
+    hold_excess: float = 0.15
+    """Once a frame is speech, the next ones stay speech down to this share (hysteresis):
+    a voice dips between syllables, and a lower bar to open would let music in."""
     hangover_ms: int = 300
     """Near-end speech is assumed this long after the last speech frame (double talk)."""
     max_double_talk_ms: int = 6000
@@ -104,6 +107,7 @@ class FrontEnd:
         self._late = 0
         self._settle = c.settle_ms // FRAME_MS
         self._excess: deque[float] = deque(maxlen=max(1, c.smooth_frames))
+        self._speaking = False
 
     @property
     def cancelling(self) -> bool:
@@ -181,7 +185,8 @@ class FrontEnd:
         warm = not music or (self._residual.warm and self._music_frames >= self._settle)
         self._excess.append(verdict.excess)
         excess = sum(self._excess) / len(self._excess)
-        speech = vad and warm and excess >= self.config.min_excess
+        bar = self.config.hold_excess if self._speaking else self.config.min_excess
+        speech = self._speaking = vad and warm and excess >= bar
         self._hangover = self._hangover_frames if speech else max(0, self._hangover - 1)
         ep = self.endpointer
         result = ep.feed(audio, speech)

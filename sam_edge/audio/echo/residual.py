@@ -41,8 +41,8 @@ LEVELS_DBFS = (-34.0, -22.0)
 class ResidualConfig:
     decay_db: float = 4.0
     """Held reference power drops this much per 30 ms frame (about 450 ms to -60 dB)."""
-    up_db: float = 2.0
-    down_db: float = 0.25
+    up_db: float = 3.0
+    down_db: float = 0.1
     """Leakage steps: up fast on a frame above it, down slowly below it (a high quantile)."""
     margin_db: float = 1.0
     warmup_frames: int = 20
