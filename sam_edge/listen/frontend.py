@@ -50,9 +50,11 @@ class FrontEndConfig:
     max_double_talk_ms: int = 6000
     """Learning resumes after this long of continuous double talk: a canceller frozen by
     a mistaken decision must not stay frozen."""
-    settle_ms: int = 1500
+    settle_ms: int = 4500
     """Over music, speech counts only once the canceller has heard this much of it: a filter
-    from cold leaves echo that the residual model has not learned yet."""
+    from cold leaves echo that the residual model has not learned yet, and music that reaches
+    new bands in the first seconds opened turns (1.6-4.7 s from cold on the corpus). The live
+    loop keeps one front end running, so this is paid once, when the music starts."""
     max_wait_ms: int = 90
     """Longest a microphone frame waits for its reference (the look-ahead, under 100 ms)."""
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
