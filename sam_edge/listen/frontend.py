@@ -42,7 +42,7 @@ class FrontEndConfig:
     """Least share of voice-band energy above the expected residual echo for speech,
     averaged over the last ``smooth_frames`` frames (a voice lasts, echo spikes do not)."""
     smooth_frames: int = 3
-    hold_excess: float = 0.15
+    hold_excess: float = 0.1
     """Once a frame is speech, the next ones stay speech down to this share (hysteresis):
     a voice dips between syllables, and a lower bar to open would let music in."""
     hangover_ms: int = 300
