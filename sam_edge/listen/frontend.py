@@ -12,7 +12,7 @@ For each frame:
    reference does not explain;
 3. the frame is speech only when webrtcvad hears a voice in the cancelled frame *and* that
    unexplained share reaches ``min_excess`` (sung vocals in the music are explained by the
-   reference, so they never open a turn);
+   reference, so they never open a turn), or ``hold_excess`` while a voice goes on;
 4. the endpointer (:mod:`sam_edge.listen.endpoint`) turns those decisions into an utterance,
    with its provisional end for speculative speech-to-text.
 
@@ -38,18 +38,23 @@ from .vad import WebRtcVad
 @dataclass(frozen=True, slots=True)
 class FrontEndConfig:
     vad_mode: int = 2
-    min_excess: float = 0.4
+    min_excess: float = 0.35
     """Least share of voice-band energy above the expected residual echo for speech,
     averaged over the last ``smooth_frames`` frames (a voice lasts, echo spikes do not)."""
     smooth_frames: int = 3
+    hold_excess: float = 0.1
+    """Once a frame is speech, the next ones stay speech down to this share (hysteresis):
+    a voice dips between syllables, and a lower bar to open would let music in."""
     hangover_ms: int = 300
     """Near-end speech is assumed this long after the last speech frame (double talk)."""
     max_double_talk_ms: int = 6000
     """Learning resumes after this long of continuous double talk: a canceller frozen by
     a mistaken decision must not stay frozen."""
-    settle_ms: int = 1500
+    settle_ms: int = 4500
     """Over music, speech counts only once the canceller has heard this much of it: a filter
-    from cold leaves echo that the residual model has not learned yet."""
+    from cold leaves echo that the residual model has not learned yet, and music that reaches
+    new bands in the first seconds opened turns (1.6-4.7 s from cold on the corpus). The live
+    loop keeps one front end running, so this is paid once, when the music starts."""
     max_wait_ms: int = 90
     """Longest a microphone frame waits for its reference (the look-ahead, under 100 ms)."""
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
@@ -104,6 +109,7 @@ class FrontEnd:
         self._late = 0
         self._settle = c.settle_ms // FRAME_MS
         self._excess: deque[float] = deque(maxlen=max(1, c.smooth_frames))
+        self._speaking = False
 
     @property
     def cancelling(self) -> bool:
@@ -181,7 +187,8 @@ class FrontEnd:
         warm = not music or (self._residual.warm and self._music_frames >= self._settle)
         self._excess.append(verdict.excess)
         excess = sum(self._excess) / len(self._excess)
-        speech = vad and warm and excess >= self.config.min_excess
+        bar = self.config.hold_excess if self._speaking else self.config.min_excess
+        speech = self._speaking = vad and warm and excess >= bar
         self._hangover = self._hangover_frames if speech else max(0, self._hangover - 1)
         ep = self.endpointer
         result = ep.feed(audio, speech)

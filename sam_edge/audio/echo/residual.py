@@ -1,20 +1,23 @@
 """Residual echo: how much of the cancelled signal the reference still explains.
 
 A linear canceller leaves echo behind (a filter that is still converging, reverberation past
-its tail, the loudspeaker's clipping). This model predicts that residual per frequency band
-from the reference and tells how much of the cancelled frame stands *above* it: the voice
-energy the reference does not explain. That figure, not the VAD alone, decides speech.
+its tail, the loudspeaker's clipping). This model predicts that residual from the reference and
+tells how much of the cancelled frame stands *above* it: the voice energy the reference does
+not explain. That figure, not the VAD alone, decides speech.
 
-Per 30 ms frame and per band (roughly third-octave, 150 Hz-7.5 kHz):
+Per 30 ms frame (150 Hz-7.5 kHz):
 
-- The reference power is held with a reverberant decay (``decay_db`` per frame), because a
-  room keeps sounding after the music moves on.
-- The leakage, the ratio of cancelled power to that held reference power, is tracked as a
-  high quantile (it moves up fast and down slowly) and only while nobody speaks.
+- The reference power per FFT bin is held with a reverberant decay (``decay_db`` per frame),
+  because a room keeps sounding after the music moves on.
+- The leakage, the ratio of cancelled power to that held reference power per band (roughly
+  third-octave), is tracked as a high quantile (it moves up fast and down slowly) and only
+  while nobody speaks.
 - **Loudspeaker non-linearity.** A small speaker clips loud passages, and clipping leaks
   energy a linear filter cannot cancel. The leakage is therefore learned separately for
   quiet, medium and loud reference frames, so a loud passage expects more residual.
-- Expected residual = leakage x held reference + the noise floor (minimum tracking).
+- Expected residual per bin = the band's leakage x the held reference in that bin + the noise
+  floor (minimum tracking). Per bin, because the residual of tonal music stays on the music's
+  own partials, and a voice's harmonics between them are what the reference cannot explain.
 
 :meth:`ResidualModel.update` returns the share of voice-band energy above ``margin_db`` of the
 expected residual. The audio itself is left as the canceller made it: suppressing the residual
@@ -41,8 +44,8 @@ LEVELS_DBFS = (-34.0, -22.0)
 class ResidualConfig:
     decay_db: float = 4.0
     """Held reference power drops this much per 30 ms frame (about 450 ms to -60 dB)."""
-    up_db: float = 2.0
-    down_db: float = 0.25
+    up_db: float = 3.0
+    down_db: float = 0.1
     """Leakage steps: up fast on a frame above it, down slowly below it (a high quantile)."""
     margin_db: float = 1.0
     warmup_frames: int = 20
@@ -78,41 +81,51 @@ class ResidualModel:
         self._up = 10 ** (c.up_db / 10)
         self._down = 10 ** (-c.down_db / 10)
         self._margin = 10 ** (c.margin_db / 10)
-        self._held = np.zeros(n)
+        self._bin_band = self._band[self._span]
+        self._width = np.bincount(self._bin_band, minlength=n).astype(float)
+        self._voice_bins = self._voice[self._bin_band]
+        self._held = np.zeros(self._span.stop - self._span.start)
         self._leak = np.full((len(LEVELS_DBFS) + 1, n), np.nan)
         self._seen = np.zeros(len(LEVELS_DBFS) + 1, dtype=int)
         self._noise = np.full(n, np.nan)
 
+    def _bins(self, frame: np.ndarray) -> np.ndarray:
+        """Power per FFT bin from 150 Hz to 7.5 kHz."""
+        spectrum = np.fft.rfft(frame * self._window, FFT_SIZE)[self._span]
+        power: np.ndarray = spectrum.real ** 2 + spectrum.imag ** 2
+        return power
+
     def _bands(self, frame: np.ndarray) -> np.ndarray:
-        spectrum = np.fft.rfft(frame * self._window, FFT_SIZE)
-        power = spectrum.real ** 2 + spectrum.imag ** 2
-        return np.add.reduceat(power[self._span], self._starts)
+        return np.add.reduceat(self._bins(frame), self._starts)
 
     def update(self, cancelled: np.ndarray, reference: np.ndarray | None, *,
                learn: bool) -> ResidualVerdict:
         """Judge one cancelled frame against the reference aligned with it; ``learn`` is
         false while someone may be speaking."""
-        out = self._bands(cancelled.astype(np.float32))
+        out_bins = self._bins(cancelled.astype(np.float32))
+        out = np.add.reduceat(out_bins, self._starts)
         if np.isnan(self._noise).any():
             self._noise = out.copy()
         if reference is not None:
-            ref = self._bands(reference.astype(np.float32))
+            ref = self._bins(reference.astype(np.float32))
             self._held = np.maximum(ref, self._held * self._decay)
             rms = float(np.sqrt(np.mean(reference.astype(np.float64) ** 2))) + 1e-9
             level = int(np.searchsorted(LEVELS_DBFS, 20 * np.log10(rms / 32768)))
         else:
             self._held[:] = 0.0
             level = 0
+        held = np.add.reduceat(self._held, self._starts)
         leak = self._leakage(level)
-        expected = leak * self._held + self._noise
-        if learn and reference is not None and self._held.sum() > 0:
-            self._learn(level, out / (self._held + 1e-9))
+        # Per bin, not per band: the residual of tonal music sits on the reference's own
+        # partials, and a voice's harmonics between them are what the reference cannot explain.
+        expected = leak[self._bin_band] * self._held + (self._noise / self._width)[self._bin_band]
+        if learn and reference is not None and held.sum() > 0:
+            self._learn(level, out / (held + 1e-9))
         self._track_noise(out)
-        threshold = self._margin * expected
-        above = np.maximum(0.0, out - threshold)
-        voice_energy = float(out[self._voice].sum()) + 1e-9
-        return ResidualVerdict(float(above[self._voice].sum()) / voice_energy,
-                               float(expected[self._voice].sum()), voice_energy)
+        above = np.maximum(0.0, out_bins - self._margin * expected)[self._voice_bins]
+        voice_energy = float(out_bins[self._voice_bins].sum()) + 1e-9
+        return ResidualVerdict(float(above.sum()) / voice_energy,
+                               float(expected[self._voice_bins].sum()), voice_energy)
 
     def _leakage(self, level: int) -> np.ndarray:
         leak = self._leak[level]
