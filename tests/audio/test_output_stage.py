@@ -4,6 +4,7 @@ the reference tap holding exactly what the sink got."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 
 import numpy as np
@@ -41,7 +42,7 @@ def test_the_sink_paces_the_stage_at_the_card_rate() -> None:
 
 def test_a_pipe_is_read_only_as_fast_as_the_card_plays() -> None:
     clock = SteppedClock()
-    stage, sink = stage_on(clock)
+    stage, _sink = stage_on(clock)
     r, w = os.pipe()
     os.set_blocking(w, False)
     stage.attach(FdInput("music", r, stage.converter(48_000, 2), buffer_frames=960))
@@ -50,10 +51,8 @@ def test_a_pipe_is_read_only_as_fast_as_the_card_plays() -> None:
     assert sent <= 8192
     for _ in range(10):
         stage.step()
-        try:
+        with contextlib.suppress(BlockingIOError):
             sent += os.write(w, pcm[sent:sent + 4096])
-        except BlockingIOError:
-            pass
     # 100 ms played: what was taken is that plus the input's and the pipe's small buffers.
     assert sent <= 0.1 * 48_000 * 4 + 960 * 4 + 2 * 4096 + 4096
     os.close(w)

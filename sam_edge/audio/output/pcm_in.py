@@ -71,7 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rate", type=int, default=44_100)
     parser.add_argument("--channels", type=int, default=2)
     parser.add_argument("--name", default="spotify", help="the input's name in the stage")
-    parser.add_argument("--socket", default=os.environ.get("SAM_PCM_SOCKET", DEFAULT_SOCKET))
+    parser.add_argument("--socket", default=os.environ.get("SAM_AUDIO_PCM_SOCKET",
+                                                          DEFAULT_SOCKET))
     args = parser.parse_args(argv)
     try:
         header = StreamHeader(args.name, args.rate, args.channels)
