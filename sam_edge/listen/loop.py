@@ -121,6 +121,11 @@ class ListenLoop:
         return self._live is not None
 
     @property
+    def cancelling(self) -> bool:
+        """The front end is fed what the device played (SAM owns the output path)."""
+        return self._reference is not None
+
+    @property
     def muted(self) -> bool:
         return self.microphone.muted
 
