@@ -181,9 +181,9 @@ def main() -> int:
     print(f"CPU per audio second: stage {staged:.4f} s (music pipe + reply resampled + tap), "
           f"baseline pipe→sink copy {direct:.4f} s, ratio {staged / max(direct, 1e-9):.1f}x")
     via, base = reply_latency(args.clicks), direct_latency(args.clicks)
-    added = statistics.median(via) - statistics.median(base)
+    v, b = statistics.median(via), statistics.median(base)
     print(f"reply pushed → heard: stage {ms(via)}; baseline straight to the sink {ms(base)}; "
-          f"added {added * 1000:.1f} ms, ratio {statistics.median(via) / statistics.median(base):.2f}x")
+          f"added {(v - b) * 1000:.1f} ms, ratio {v / b:.2f}x")
     music = music_latency(args.clicks)
     print(f"music written into the pipe → heard (pause/volume reach the ear): {ms(music)}")
     return 0
