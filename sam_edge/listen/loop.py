@@ -50,6 +50,9 @@ class OpenTurn(Protocol):
     def withdraw(self) -> None:
         """Speech resumed after a provisional end: its speculative work is dropped."""
 
+    def echo(self, erle_db: float | None) -> None:
+        """The ERLE (dB) over this listen, before it ends (``None``: nothing cancelled)."""
+
     def taken(self) -> asyncio.Task[None] | None:
         """The task finishing the turn when it went on at a provisional end (a short
         command) without waiting for the final one."""
@@ -197,6 +200,7 @@ class ListenLoop:
     def _open(self, by: str, front: FrontEnd) -> OpenTurn:
         self._cancel = False
         front.endpointer.reset()
+        front.take_erle()  # ERLE is reported per turn: count from here
         return self.turns.open_voice_turn(by)
 
     async def _consume(self, source: AsyncIterator[bytes], *, listening: bool,
@@ -251,6 +255,7 @@ class ListenLoop:
                     await task
                     return True
         if open_turn is not None:
+            open_turn.echo(front.take_erle())
             await self._spawn(open_turn.listened(front.endpointer.flush(), stt))
         return True
 
@@ -284,7 +289,11 @@ class ListenLoop:
         if decision.withdrawn:
             turn.withdraw()
         if decision.provisional is not None:
+            turn.echo(front.take_erle())  # a short command may be acted on now
             turn.provisional(decision.provisional, stt)
         if decision.result is None:
             return None
+        erle = front.take_erle()
+        if erle is not None:
+            turn.echo(erle)
         return self._spawn(turn.listened(decision.result, stt))

@@ -87,12 +87,16 @@ class StillListening:
 
     def __init__(self) -> None:
         self.listened: list[EndpointResult] = []
+        self.erle: list[float | None] = []
 
     def speech_detected(self) -> None: ...
 
     def provisional(self, result: EndpointResult, stt: SpeechToText | None) -> None: ...
 
     def withdraw(self) -> None: ...
+
+    def echo(self, erle_db: float | None) -> None:
+        self.erle.append(erle_db)
 
     def taken(self) -> asyncio.Task[None] | None:
         return None
@@ -110,6 +114,7 @@ class Replying:
     replying: bool = True
     stops: int = 0
     opened: list[str] = field(default_factory=list)
+    turns: list[StillListening] = field(default_factory=list)
 
     def stop_reply(self) -> None:
         if self.replying:
@@ -119,4 +124,5 @@ class Replying:
     def open_voice_turn(self, by: str) -> StillListening:
         self.stop_reply()
         self.opened.append(by)
-        return StillListening()
+        self.turns.append(StillListening())
+        return self.turns[-1]

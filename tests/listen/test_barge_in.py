@@ -78,6 +78,9 @@ def test_the_wake_word_over_the_reply_stops_it_and_opens_a_turn() -> None:
     turns, _, _ = asyncio.run(run(make_scene(None), wake=OffsetWake(3.0)))
     assert turns.opened == ["wake"]
     assert turns.stops == 1
+    # The new turn listened over the rest of the reply's echo: its ERLE is reported.
+    erle = [e for e in turns.turns[0].erle if e is not None]
+    assert erle and erle[-1] > 3.0, turns.turns[0].erle
 
 
 @pytest.mark.parametrize(("text", "stops"), [("Stop.", True), ("okay, stop!", True),
