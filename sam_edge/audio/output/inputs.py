@@ -75,6 +75,9 @@ class FdInput:
         self._queued = 0
         self._eof = False
         self._closed = False
+        # The mixer reads while another thread may replace this input: a descriptor closed
+        # mid-read could be reused by the new pipe.
+        self._lock = threading.Lock()
         self.underruns = 0
         os.set_blocking(fd, False)
         with contextlib.suppress(OSError):  # a socket is no pipe
@@ -103,9 +106,10 @@ class FdInput:
                 self._queued += len(data_out)
 
     def pull(self, frames: int) -> np.ndarray | None:
-        if self._closed:
-            return None
-        self._fill()
+        with self._lock:
+            if self._closed:
+                return None
+            self._fill()
         if not self._queued:
             return None
         out: list[np.ndarray] = []
@@ -123,7 +127,9 @@ class FdInput:
         return np.concatenate(out) if len(out) > 1 else out[0]
 
     def close(self) -> None:
-        if not self._closed:
+        with self._lock:
+            if self._closed:
+                return
             self._closed = True
             if self._on_close is not None:
                 self._on_close()

@@ -22,6 +22,7 @@ from ..errors import PlaybackError
 CARD_RATE = 48_000
 CARD_CHANNELS = 2
 PIPE_BYTES = 4096
+RETRY_S = 2.0
 """The smallest pipe Linux allows: a full pipe is ~21 ms of card audio, not 340 ms."""
 
 
@@ -91,6 +92,7 @@ class AplayCardSink:
         self.clock = clock or RealTimeClock()
         self.latency_s = buffer_us / 1e6 + PIPE_BYTES / (2 * channels * rate)
         self._proc: subprocess.Popen[bytes] | None = None
+        self._retry_at = 0.0
         self._lock = threading.Lock()
 
     def _open(self) -> subprocess.Popen[bytes]:
@@ -109,8 +111,13 @@ class AplayCardSink:
         return proc
 
     def write(self, pcm: bytes) -> float:
+        seconds = len(pcm) / (2 * self.channels * self.rate)
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
+                if self.clock.monotonic() < self._retry_at:
+                    self.clock.sleep(seconds)  # no card for now: keep time, play nothing
+                    return self.clock.monotonic()
+                self._retry_at = self.clock.monotonic() + RETRY_S
                 self._proc = self._open()
             proc = self._proc
         assert proc.stdin is not None
@@ -118,8 +125,8 @@ class AplayCardSink:
             proc.stdin.write(pcm)
             proc.stdin.flush()
         except (BrokenPipeError, ValueError):
-            self._proc = None  # aplay died (card unplugged?): the next block starts a new one
-            self.clock.sleep(len(pcm) / (2 * self.channels * self.rate))
+            self._proc = None  # aplay died (card unplugged, busy?): try again in a while
+            self.clock.sleep(seconds)
         return self.clock.monotonic() + self.latency_s
 
     def close(self) -> None:
