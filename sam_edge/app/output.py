@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..audio.capture import has_sound_card
 from ..audio.echo.system import choose
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 SERVICE_RUN_DIR = Path("/run/sam-edge")
 MUSIC = "music"
 
@@ -100,3 +102,13 @@ def build_output(settings: Settings, simulated: list[str]) -> OwnedOutput | None
     stage.start()
     return OwnedOutput(stage, server, StageSpeaker(stage, "reply"),
                        StageSpeaker(stage, "earcon"))
+
+
+async def closed_on_failure(output: OwnedOutput | None, step: Awaitable[T]) -> T:
+    """``step``'s result; when it fails, the stage's thread and socket do not outlive it."""
+    try:
+        return await step
+    except BaseException:
+        if output is not None:
+            output.close()
+        raise

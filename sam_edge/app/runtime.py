@@ -48,7 +48,7 @@ from .gpio import AccountLeds, gpio_config
 from .library_sources import library_sources
 from .listening import build_listener
 from .now_playing import NowPlayingWatch
-from .output import OwnedOutput, build_output
+from .output import OwnedOutput, build_output, closed_on_failure
 from .subscribers import Earcons, log_turn
 from .turn_log import TurnLog
 from .voice import build_voice_parts, speech_trimmer
@@ -228,8 +228,9 @@ async def build_runtime(
 ) -> Runtime:
     """Build every part from ``settings``; parts passed in replace the real ones (tests)."""
     output = build_output(settings, owned := list[str]())
-    core = await build_core(settings, clock=clock, player=player, platforms=platforms,
-                            pcm_out=output.take_music if output is not None else None)
+    core = await closed_on_failure(output, build_core(
+        settings, clock=clock, player=player, platforms=platforms,
+        pcm_out=output.take_music if output is not None else None))
     clock = core.clock
     simulated = core.simulated
     simulated.extend(owned)
