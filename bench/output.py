@@ -147,7 +147,7 @@ def music_latency(clicks: int) -> list[float]:
     sink = PacedNullSink(keep=True, clock=RealTimeClock())
     stage = OutputStage(sink, block_ms=10)
     r, w = os.pipe()
-    stage.attach(FdInput("music", r, stage.converter(RATE, 2), buffer_frames=960))
+    stage.attach(FdInput("music", r, stage.converter(RATE, 2), buffer_frames=2400))
     stage.start()
     out = []
     silence = bytes(BLOCK * 4)

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 SERVICE_RUN_DIR = Path("/run/sam-edge")
 MUSIC = "music"
+MUSIC_BUFFER_MS = 50
 
 
 def owns_output(settings: Settings) -> bool:
@@ -65,7 +66,8 @@ class OwnedOutput:
         """A new mpv's PCM pipe (mpv started or restarted)."""
         from ..audio.output.inputs import FdInput
 
-        buffer = self.stage.rate * 20 // 1000
+        # 50 ms: mpv, woken late on a busy machine, still never leaves a gap (20 ms did).
+        buffer = self.stage.rate * MUSIC_BUFFER_MS // 1000
         self.stage.attach(FdInput(MUSIC, fd, self.stage.converter(48_000, 2),
                                   buffer_frames=buffer))
 

@@ -36,11 +36,10 @@ def write_tone(path: Path, seconds: float, rate: int = 44_100) -> Path:
 
 
 class Loud:
-    """Counts the stage's blocks with sound, from the reference tap."""
+    """How loud the stage played since a given frame, read from the reference tap."""
 
     def __init__(self, stage: OutputStage) -> None:
         self.stage = stage
-        self.seen = 0
 
     def peak_since(self, since: int) -> int:
         pcm = self.stage.tap.read(since, self.stage.tap.written - since)

@@ -26,7 +26,7 @@ HEADER_MAX = 512
 
 
 class PcmSocketServer:
-    def __init__(self, stage: OutputStage, path: Path, *, buffer_ms: int = 30) -> None:
+    def __init__(self, stage: OutputStage, path: Path, *, buffer_ms: int = 50) -> None:
         self.stage = stage
         self.path = path
         self._buffer = stage.rate * buffer_ms // 1000
