@@ -115,6 +115,25 @@ def test_the_reference_holds_exactly_what_the_sink_got_at_those_times() -> None:
     assert reader.take(480) == sink.writes[21][1]
 
 
+def test_when_the_card_ran_dry_the_reference_holds_the_silence_it_played() -> None:
+    clock = SteppedClock()
+    stage, sink = stage_on(clock)
+    music = stage.stream("music", 48_000, 2)
+    music.push(tone(1.0, 48_000, 2))
+    start = clock.t
+    reader = stage.tap.reader(start)
+    for i in range(60):
+        if i == 30:
+            clock.t += 0.05  # the stage was not scheduled for 50 ms: the card ran dry
+        stage.step()
+    last_at, last = sink.writes[-1]
+    end = last_at + len(last) / 4 / 48_000
+    got = reader.take()
+    # Read in order, the reference still matches the clock: 0.6 s played over 0.65 s.
+    assert len(got) // 4 == round((end - start) * 48_000)
+    assert stage.tap.index_at(last_at) == len(got) // 4 - 480
+
+
 def test_a_reply_plays_through_the_stage_and_stops_at_once() -> None:
     async def main() -> None:
         stage = OutputStage(PacedNullSink(keep=True), block_ms=10)

@@ -37,8 +37,9 @@ async def microphone(stage: OutputStage, seconds: float) -> AsyncIterator[bytes]
     n = int(seconds / FRAME_S)
     pending = np.zeros(0, dtype=np.float32)
     for i in range(1, n + 1):
-        await asyncio.sleep(max(0.0, start + i * FRAME_S - time.monotonic()))
-        heard_until = stage.tap.index_at(time.monotonic() - DELAY_S)
+        captured = start + i * FRAME_S
+        await asyncio.sleep(max(0.0, captured - time.monotonic()))
+        heard_until = stage.tap.index_at(captured - DELAY_S)
         pcm = stage.tap.read(cursor, max(0, heard_until - cursor))
         cursor += len(pcm) // 4
         mono = np.frombuffer(pcm, "<i2").reshape(-1, 2).mean(axis=1).astype(np.float32)

@@ -23,6 +23,7 @@ CARD_RATE = 48_000
 CARD_CHANNELS = 2
 PIPE_BYTES = 4096
 RETRY_S = 2.0
+DRY_S = 0.02
 """The smallest pipe Linux allows: a full pipe is ~21 ms of card audio, not 340 ms."""
 
 
@@ -93,6 +94,7 @@ class AplayCardSink:
         self.latency_s = buffer_us / 1e6 + PIPE_BYTES / (2 * channels * rate)
         self._proc: subprocess.Popen[bytes] | None = None
         self._retry_at = 0.0
+        self._device_t: float | None = None
         self._lock = threading.Lock()
 
     def _open(self) -> subprocess.Popen[bytes]:
@@ -127,7 +129,12 @@ class AplayCardSink:
         except (BrokenPipeError, ValueError):
             self._proc = None  # aplay died (card unplugged, busy?): try again in a while
             self.clock.sleep(seconds)
-        return self.clock.monotonic() + self.latency_s
+        # When a write returns jitters; the card plays on without gaps unless it ran dry.
+        heard = self.clock.monotonic() + self.latency_s
+        if self._device_t is None or heard > self._device_t + DRY_S:
+            self._device_t = heard
+        start, self._device_t = self._device_t, self._device_t + seconds
+        return start
 
     def close(self) -> None:
         with self._lock:

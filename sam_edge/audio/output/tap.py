@@ -3,8 +3,9 @@
 The stage appends every block it writes with the time its first sample plays (the sink's
 answer, on the stage's monotonic clock). A :class:`ReferenceReader` starts at the sample heard
 at a given instant (the first microphone frame's) and from then on hands over the played PCM in
-order, so the front end reads it in step with the microphone. The ring keeps the last few
-seconds; a reader that falls further behind skips ahead (the front end counts that as late).
+order, so the front end reads it in step with the microphone; when the card ran dry, the
+silence it played is in the ring too. The ring keeps the last few seconds; a reader that
+falls further behind reads silence for what was dropped.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import bisect
 import threading
 from collections import deque
 from dataclasses import dataclass
+
+GAP_MS = 2
+"""A block heard later than the previous one's end by more than this leaves a gap."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,13 +36,23 @@ class ReferenceTap:
         self._blocks: deque[Block] = deque()
         self._lock = threading.Lock()
         self.written = 0
-        """Frames written since the stage started."""
+        """Frames written since the stage started (silence where the card ran dry)."""
+        self._next_at: float | None = None
 
     def append(self, at: float, pcm: bytes) -> None:
         frames = len(pcm) // self.frame_bytes
         with self._lock:
+            if self._next_at is not None:
+                gap = min(self._keep, round((at - self._next_at) * self.rate))
+                if gap > self.rate * GAP_MS // 1000:
+                    # The card ran dry and played nothing: the reference says so, so that
+                    # reading it in order stays in step with the microphone's time.
+                    self._blocks.append(Block(self.written, self._next_at,
+                                              bytes(gap * self.frame_bytes)))
+                    self.written += gap
             self._blocks.append(Block(self.written, at, pcm))
             self.written += frames
+            self._next_at = at + frames / self.rate
             while self._blocks and self._blocks[0].index < self.written - self._keep:
                 self._blocks.popleft()
 
