@@ -61,7 +61,7 @@ async def run(*, cancel: bool) -> list[int]:
 
     done = asyncio.Event()
     reply = np.round(speak(REPLY, "en-gb", 175) * 0.5 * 32767).astype("<i2").tobytes()
-    seconds = len(reply) / 32_000 + 1.5
+    seconds = len(reply) / 32_000 + 3.0  # room for a late start on a busy machine
 
     async def source() -> AsyncIterator[bytes]:
         async for frame in microphone(stage, seconds):
