@@ -158,3 +158,15 @@ def test_a_reply_plays_through_the_stage_and_stops_at_once() -> None:
         await asyncio.to_thread(stage.close)
 
     asyncio.run(main())
+
+
+def test_a_reply_to_a_closed_stage_returns() -> None:
+    async def main() -> None:
+        stage = OutputStage(PacedNullSink(), block_ms=10)
+
+        async def chunks() -> asyncio.AsyncIterator[bytes]:
+            yield tone(0.2, 16_000, 1)
+
+        assert await asyncio.wait_for(StageSpeaker(stage).play(chunks(), 16_000), 5) is False
+
+    asyncio.run(main())

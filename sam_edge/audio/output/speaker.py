@@ -39,6 +39,8 @@ class StageSpeaker:
             async for chunk in _until_stopped(chunks, stopped):
                 inp.push(chunk)
                 while inp.queued > self._ahead and not (stopped.is_set() or inp.ended):
+                    if not self.stage.running:
+                        return False
                     await asyncio.sleep(POLL_S)
                 if inp.ended:  # replaced by a newer play of the same name
                     return False
@@ -46,6 +48,8 @@ class StageSpeaker:
                 return False
             inp.finish()
             while not inp.ended and not stopped.is_set():
+                if not self.stage.running:  # closed under us: nothing will play it
+                    return False
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopped.wait(), POLL_S)
             return not stopped.is_set()
