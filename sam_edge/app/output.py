@@ -14,11 +14,12 @@ import shutil
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..audio.capture import has_sound_card
 from ..audio.echo.system import choose
 from ..settings import Settings
+from .core import Core, build_core
 
 if TYPE_CHECKING:
     from ..audio.output.socket_in import PcmSocketServer
@@ -114,3 +115,14 @@ async def closed_on_failure(output: OwnedOutput | None, step: Awaitable[T]) -> T
         if output is not None:
             output.close()
         raise
+
+
+async def build_core_and_output(settings: Settings,
+                                **parts: Any) -> tuple[Core, OwnedOutput | None]:
+    """The core (``parts`` as for :func:`~.core.build_core`) with mpv writing into the output
+    stage when SAM owns the output path."""
+    output = build_output(settings, owned := list[str]())
+    core = await closed_on_failure(output, build_core(
+        settings, pcm_out=output.take_music if output is not None else None, **parts))
+    core.simulated.extend(owned)
+    return core, output

@@ -43,12 +43,12 @@ from ..player.watchdog import PlayerWatchdog, Watched
 from ..settings import Settings
 from ..speech.stt import SpeechToText
 from ..sync.service import LibrarySyncService
-from .core import Core, build_core
+from .core import Core
 from .gpio import AccountLeds, gpio_config
 from .library_sources import library_sources
 from .listening import build_listener
 from .now_playing import NowPlayingWatch
-from .output import OwnedOutput, build_output, closed_on_failure
+from .output import OwnedOutput, build_core_and_output
 from .subscribers import Earcons, log_turn
 from .turn_log import TurnLog
 from .voice import build_voice_parts, speech_trimmer
@@ -227,13 +227,10 @@ async def build_runtime(
     budget: Budget | None = None,
 ) -> Runtime:
     """Build every part from ``settings``; parts passed in replace the real ones (tests)."""
-    output = build_output(settings, owned := list[str]())
-    core = await closed_on_failure(output, build_core(
-        settings, clock=clock, player=player, platforms=platforms,
-        pcm_out=output.take_music if output is not None else None))
+    core, output = await build_core_and_output(settings, clock=clock, player=player,
+                                               platforms=platforms)
     clock = core.clock
     simulated = core.simulated
-    simulated.extend(owned)
     if llm is None and settings.groq.api_key:
         from ..dialog.llm import GroqIntentClient
 
