@@ -4,8 +4,9 @@ stage's reference when SAM owns the output path, and "stop" heard over a reply."
 from __future__ import annotations
 
 from ..events import EventBus, EventType
-from ..listen.loop import ListenLoop, PlayedAudio
+from ..listen.loop import ListenLoop
 from ..listen.mute import MicrophoneSwitch
+from ..listen.played import PlayedAudio
 from ..pipeline.interrupt import ReplyInterrupt
 from ..pipeline.runner import TurnRunner
 from ..settings import Settings

@@ -28,6 +28,7 @@ from ..audio.format import SAMPLE_RATE, SAMPLE_WIDTH
 from ..speech.stt import SpeechToText
 from .endpoint import EndpointConfig, EndpointResult
 from .mute import MicrophoneSwitch
+from .played import PlayedAudio, PlayedReader
 from .wake import Rechunker, WakeEngine
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 SourceFactory = Callable[[], AsyncIterator[bytes]]
 RETRY_S = 5.0
+CAPTURE_LATENCY_S = 0.1
+"""The most a microphone frame is taken to arrive after it was captured."""
 
 
 class OpenTurn(Protocol):
@@ -60,26 +63,6 @@ class OpenTurn(Protocol):
     async def listened(self, result: EndpointResult, stt: SpeechToText | None) -> None: ...
 
     async def cancelled(self) -> None: ...
-
-
-class PlayedReader(Protocol):
-    def take(self) -> bytes:
-        """The PCM played since the last call, in order."""
-        ...
-
-
-class PlayedAudio(Protocol):
-    """What the output stage played (:class:`~sam_edge.audio.output.tap.ReferenceTap`)."""
-
-    @property
-    def rate(self) -> int: ...
-
-    @property
-    def channels(self) -> int: ...
-
-    def reader(self, at: float) -> PlayedReader:
-        """A reader from the sample heard at ``at`` (``time.monotonic()``)."""
-        ...
 
 
 class VoiceTurns(Protocol):
@@ -230,9 +213,12 @@ class ListenLoop:
                     self._spawn(open_turn.cancelled())
                 return False
             if reader is None and self._reference is not None:
-                # The first frame was captured over the span that just ended.
+                # The first frame was captured over the span that just ended, a little
+                # before it arrived. A reference that leads the echo is what the canceller's
+                # delay estimator finds; one that lags it cannot be cancelled, so err early.
                 reader = self._reference.reader(
-                    time.monotonic() - len(frame) / (SAMPLE_RATE * SAMPLE_WIDTH))
+                    time.monotonic() - len(frame) / (SAMPLE_RATE * SAMPLE_WIDTH)
+                    - CAPTURE_LATENCY_S)
             played = reader.take() if reader is not None else b""
             for decision in front.feed(frame, played):
                 if open_turn is None:
