@@ -76,7 +76,7 @@ def test_a_writer_is_paced_killed_on_pause_and_replaced_on_resume(tmp_path: Path
         writer.kill()
         pcm_in.wait(5)
         writer.wait(5)
-        time.sleep(0.2)
+        until(lambda: peak(stage, max(0, stage.tap.written - 4800)) == 0, 5.0)
         mark = stage.tap.written
         time.sleep(0.4)
         assert peak(stage, mark) == 0
