@@ -109,7 +109,5 @@ def test_mpv_is_paced_by_the_stage_pauses_and_survives_a_restart(tmp_path: Path)
         finally:
             await player.aclose()
             await asyncio.to_thread(stage.close)
-        # The stage's own work per block is a small part of the block's 10 ms.
-        assert stage.stats.mix_s / stage.stats.blocks < 0.005
 
     asyncio.run(main())
