@@ -84,8 +84,10 @@ def build_platforms(settings: Settings, tokens: DbTokenStore, player: Player,
 
 async def build_core(settings: Settings, *, clock: Clock | None = None,
                      player: Player | None = None,
-                     platforms: dict[str, MusicPlatform] | None = None) -> Core:
-    """Everything shared, ready; parts passed in replace the real ones (tests)."""
+                     platforms: dict[str, MusicPlatform] | None = None,
+                     pcm_out: Callable[[int], None] | None = None) -> Core:
+    """Everything shared, ready; parts passed in replace the real ones (tests). ``pcm_out``
+    takes mpv's PCM pipe when SAM owns the output path (``app/output.py``)."""
     clock = clock or SystemClock()
     settings.data.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     bus: Any = None
@@ -127,7 +129,7 @@ async def build_core(settings: Settings, *, clock: Clock | None = None,
         from ..player.mpv import MpvPlayer
 
         # Built, not started: mpv runs on the first command that plays.
-        player = MpvPlayer(settings.player, settings.data.dir / "run")
+        player = MpvPlayer(settings.player, settings.data.dir / "run", pcm_out=pcm_out)
     if getattr(player, "audio_output", "") == "null":
         simulated.append("audio output (mpv --ao=null)")
     if platforms is None:

@@ -28,7 +28,7 @@ from ..db.history import DeviceStateStore, HistoryStore
 from ..db.turns import TurnRecords
 from ..dialog.llm import IntentLLM
 from ..dialog.manager import DialogManager
-from ..events import EventBus, EventType
+from ..events import EventBus
 from ..gpio import GpioRuntime, build_gpio
 from ..listen.loop import ListenLoop
 from ..listen.mute import MicrophoneSwitch
@@ -43,13 +43,15 @@ from ..player.watchdog import PlayerWatchdog, Watched
 from ..settings import Settings
 from ..speech.stt import SpeechToText
 from ..sync.service import LibrarySyncService
-from .core import Core, build_core
+from .core import Core
 from .gpio import AccountLeds, gpio_config
 from .library_sources import library_sources
+from .listening import build_listener
 from .now_playing import NowPlayingWatch
+from .output import OwnedOutput, build_core_and_output
 from .subscribers import Earcons, log_turn
 from .turn_log import TurnLog
-from .voice import build_voice_parts, endpoint_config, speech_trimmer
+from .voice import build_voice_parts, speech_trimmer
 
 if TYPE_CHECKING:
     from ..sync.tasks import LoopJobs
@@ -78,6 +80,7 @@ class Runtime:
     sync_jobs: LoopJobs | None = None
     """The schedule (``sam_edge.sync.tasks``), when there is a library to sync."""
     sync_tasks: Any = None
+    output: OwnedOutput | None = None  # when SAM owns the output path (app/output.py)
     household: Any = None
     """This device's :class:`~sam_edge.household.device.HouseholdDevice`, in a household."""
     _stop_sync: Any = field(default=None, repr=False)
@@ -207,6 +210,8 @@ class Runtime:
         if closer is not None:
             await closer()
         await self.core.aclose()
+        if self.output is not None:  # after mpv, which writes into it until it quits
+            await asyncio.to_thread(self.output.close)
 
 
 async def build_runtime(
@@ -222,7 +227,8 @@ async def build_runtime(
     budget: Budget | None = None,
 ) -> Runtime:
     """Build every part from ``settings``; parts passed in replace the real ones (tests)."""
-    core = await build_core(settings, clock=clock, player=player, platforms=platforms)
+    core, output = await build_core_and_output(settings, clock=clock, player=player,
+                                               platforms=platforms)
     clock = core.clock
     simulated = core.simulated
     if llm is None and settings.groq.api_key:
@@ -258,7 +264,8 @@ async def build_runtime(
         sync.add_listener(core.bus.library_changed_soon)
         household = household_device(core, library, actions)
     bus = EventBus(clock)
-    voice = build_voice_parts(settings, simulated, clock=clock, stt=stt, sink=sink, wake=wake)
+    voice = build_voice_parts(settings, simulated, clock=clock, stt=stt, sink=sink, wake=wake,
+                              output=output)
 
     async def hints() -> list[str]:
         # Recent requests first, then the user's own library (liked first).
@@ -272,11 +279,8 @@ async def build_runtime(
         hints=CachedHints(hints, clock=clock),
         ducker=Ducker(actions, settings.listen.duck_volume), microphone=microphone,
         min_voiced_ms=settings.listen.min_voiced_ms, budget=budget)
-    listener = ListenLoop(
-        runner, microphone, endpoint=endpoint_config(settings),
-        vad_mode=settings.listen.vad_mode, wake=voice.wake, live=voice.live,
-        simulated=voice.demo, simulated_stt=voice.demo_stt,
-        on_error=lambda message: _report(bus, message))
+    listener = build_listener(settings, runner, microphone, voice, bus,
+                              reference=output.reference if output is not None else None)
     bus.subscribe(Earcons(voice.earcon_sink, volume=settings.audio.voice_volume).on_event)
     bus.subscribe(log_turn)
     watchdog = PlayerWatchdog(core.player, bus) if isinstance(core.player, Watched) else None
@@ -297,8 +301,5 @@ async def build_runtime(
                    account_leds=account_leds, library=library, sync=sync,
                    now_playing=now_playing, turns=turns, turn_records=records,
                    sound_card=sound_card, watchdog=watchdog, simulated=simulated,
-                   household=household)
+                   household=household, output=output)
 
-
-def _report(bus: EventBus, message: str) -> None:
-    bus.emit(EventType.ERROR, source="microphone", code="microphone", message=message)

@@ -13,6 +13,7 @@ import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..audio.capture import has_sound_card
 from ..audio.playback import AplaySink, AudioSink, MemorySink
@@ -26,6 +27,9 @@ from ..speech.factory import build_stt, build_tts
 from ..speech.simulated import DEMO_WAV, KnownTranscript
 from ..speech.stt import SpeechToText
 from ..speech.tts import SpeechService
+
+if TYPE_CHECKING:
+    from .output import OwnedOutput
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +98,10 @@ def _microphone(settings: Settings, simulated: list[str]) -> Frames | None:
 
 def build_voice_parts(settings: Settings, simulated: list[str], *, clock: Clock,
                       stt: SpeechToText | None = None, sink: AudioSink | None = None,
-                      wake: WakeEngine | None = None) -> VoiceParts:
-    """Every voice seam; parts passed in replace the real ones (tests)."""
+                      wake: WakeEngine | None = None,
+                      output: OwnedOutput | None = None) -> VoiceParts:
+    """Every voice seam; parts passed in replace the real ones (tests). With ``output`` (SAM
+    owns the output path) replies and earcons play through the output stage."""
     if stt is None:
         stt, reason = build_stt(settings)
         if stt is not None and reason:
@@ -106,6 +112,8 @@ def build_voice_parts(settings: Settings, simulated: list[str], *, clock: Clock,
     tts = build_tts(settings, settings.phrase_cache_dir, clock=clock)
     if getattr(tts, "simulated", ""):
         simulated.append(tts.simulated)
+    if output is not None and sink is None:
+        sink = output.reply_sink
     sink = sink or _sink(settings, simulated)
     if wake is None:
         wake, reason = create_wake_engine(settings.porcupine)
@@ -118,8 +126,10 @@ def build_voice_parts(settings: Settings, simulated: list[str], *, clock: Clock,
     def demo() -> AsyncIterator[bytes]:
         return aiter(WavSource(demo_wav, realtime=True))
 
-    earcon_sink = MemorySink() if isinstance(sink, MemorySink) else AplaySink(
+    earcon_sink: AudioSink = MemorySink() if isinstance(sink, MemorySink) else AplaySink(
         settings.audio.output_device)
+    if output is not None and sink is output.reply_sink:
+        earcon_sink = output.earcon_sink
     return VoiceParts(stt=stt, tts=tts, sink=sink, earcon_sink=earcon_sink, wake=wake,
                       live=live, demo=demo,
                       demo_stt=stt if stt is not None else KnownTranscript.for_wav(demo_wav))

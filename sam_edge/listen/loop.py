@@ -9,8 +9,10 @@ is woken and hands it the endpointer's decisions: the provisional end (speculati
 speech-to-text), its withdrawal when speech resumes, and the final end.
 
 Every microphone frame goes through the live front end (:class:`~.frontend.FrontEnd`, the same
-as ``sam-edge listen``), so the wake word, the VAD and the endpointer hear its output. With no
-echo reference it cancels nothing.
+as ``sam-edge listen``), so the wake word, the VAD and the endpointer hear its output. When SAM
+owns the output path the front end is fed what the output stage played over the same span
+(``reference``, read from the instant the first frame was captured), so the music and the
+reply's own voice are cancelled; without it the front end cancels nothing.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..audio.format import SAMPLE_RATE, SAMPLE_WIDTH
 from ..speech.stt import SpeechToText
 from .endpoint import EndpointConfig, EndpointResult
 from .mute import MicrophoneSwitch
+from .played import PlayedAudio, PlayedReader
 from .wake import Rechunker, WakeEngine
 
 if TYPE_CHECKING:
@@ -33,6 +38,8 @@ log = logging.getLogger(__name__)
 
 SourceFactory = Callable[[], AsyncIterator[bytes]]
 RETRY_S = 5.0
+CAPTURE_LATENCY_S = 0.1
+"""The most a microphone frame is taken to arrive after it was captured."""
 
 
 class OpenTurn(Protocol):
@@ -45,6 +52,9 @@ class OpenTurn(Protocol):
 
     def withdraw(self) -> None:
         """Speech resumed after a provisional end: its speculative work is dropped."""
+
+    def echo(self, erle_db: float | None) -> None:
+        """The ERLE (dB) over this listen, before it ends (``None``: nothing cancelled)."""
 
     def taken(self) -> asyncio.Task[None] | None:
         """The task finishing the turn when it went on at a provisional end (a short
@@ -70,6 +80,8 @@ class ListenLoop:
                  wake: WakeEngine | None = None, live: SourceFactory | None = None,
                  simulated: SourceFactory | None = None,
                  simulated_stt: SpeechToText | None = None,
+                 reference: PlayedAudio | None = None,
+                 interrupt: Callable[[bytes], Awaitable[bool]] | None = None,
                  on_error: Callable[[str], None] | None = None) -> None:
         self.turns = turns
         self.microphone = microphone
@@ -80,6 +92,8 @@ class ListenLoop:
         self._simulated = simulated
         self._simulated_stt = simulated_stt
         self._on_error = on_error
+        self._reference = reference
+        self._interrupt = interrupt
         self._talk = False
         self._cancel = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -91,6 +105,11 @@ class ListenLoop:
     @property
     def live(self) -> bool:
         return self._live is not None
+
+    @property
+    def cancelling(self) -> bool:
+        """The front end is fed what the device played (SAM owns the output path)."""
+        return self._reference is not None
 
     @property
     def muted(self) -> bool:
@@ -164,6 +183,7 @@ class ListenLoop:
     def _open(self, by: str, front: FrontEnd) -> OpenTurn:
         self._cancel = False
         front.endpointer.reset()
+        front.take_erle()  # ERLE is reported per turn: count from here
         return self.turns.open_voice_turn(by)
 
     async def _consume(self, source: AsyncIterator[bytes], *, listening: bool,
@@ -173,8 +193,10 @@ class ListenLoop:
         # device without a microphone never needs.
         from .frontend import FrontEnd, FrontEndConfig
 
-        # No owned output stage yet: no reference.
-        front = FrontEnd(FrontEndConfig(vad_mode=self._vad_mode, endpoint=self._endpoint))
+        played = self._reference
+        front = FrontEnd(FrontEndConfig(vad_mode=self._vad_mode, endpoint=self._endpoint),
+                         reference_rate=played.rate if played is not None else None,
+                         reference_channels=played.channels if played is not None else 2)
         try:
             return await self._frames(source, front, listening=listening, once=once, stt=stt)
         finally:
@@ -184,12 +206,21 @@ class ListenLoop:
                       once: bool, stt: SpeechToText | None) -> bool:
         rechunker = Rechunker(self.wake.frame_length * 2) if self.wake is not None else None
         open_turn: OpenTurn | None = self._open("talk", front) if listening else None
+        reader: PlayedReader | None = None
         async for frame in source:
             if self.microphone.muted:
                 if open_turn is not None:
                     self._spawn(open_turn.cancelled())
                 return False
-            for decision in front.feed(frame):
+            if reader is None and self._reference is not None:
+                # The first frame was captured over the span that just ended, a little
+                # before it arrived. A reference that leads the echo is what the canceller's
+                # delay estimator finds; one that lags it cannot be cancelled, so err early.
+                reader = self._reference.reader(
+                    time.monotonic() - len(frame) / (SAMPLE_RATE * SAMPLE_WIDTH)
+                    - CAPTURE_LATENCY_S)
+            played = reader.take() if reader is not None else b""
+            for decision in front.feed(frame, played):
                 if open_turn is None:
                     if self._talk:
                         self._talk = False
@@ -199,6 +230,8 @@ class ListenLoop:
                             if self.wake.process(chunk):
                                 open_turn = self._open("wake", front)
                                 break
+                    if open_turn is None and decision.result is not None:
+                        self._heard_idle(decision.result, front)
                     continue
                 turn, open_turn = open_turn, None
                 task = self._step(turn, decision, front, stt)
@@ -208,8 +241,20 @@ class ListenLoop:
                     await task
                     return True
         if open_turn is not None:
+            open_turn.echo(front.take_erle())
             await self._spawn(open_turn.listened(front.endpointer.flush(), stt))
         return True
+
+    def _heard_idle(self, result: EndpointResult, front: FrontEnd) -> None:
+        """An utterance with no turn open: over a reply it may be "stop" (barge-in)."""
+        front.endpointer.reset()
+        if result.kind == "speech" and self._interrupt is not None and self.turns.replying:
+            interrupt = self._interrupt
+
+            async def check() -> None:
+                await interrupt(result.audio)
+
+            self._spawn(check())
 
     def _step(self, turn: OpenTurn, decision: FrameDecision, front: FrontEnd,
               stt: SpeechToText | None) -> asyncio.Task[None] | None:
@@ -230,7 +275,11 @@ class ListenLoop:
         if decision.withdrawn:
             turn.withdraw()
         if decision.provisional is not None:
+            turn.echo(front.take_erle())  # a short command may be acted on now
             turn.provisional(decision.provisional, stt)
         if decision.result is None:
             return None
+        erle = front.take_erle()
+        if erle is not None:
+            turn.echo(erle)
         return self._spawn(turn.listened(decision.result, stt))

@@ -57,6 +57,7 @@ class ListeningTurn:
         self._spec: asyncio.Task[Heard] | None = None
         self._hold: dict[str, Any] = {}
         self._taken: asyncio.Task[None] | None = None
+        self._echo: dict[str, Any] = {}
 
     def speech_detected(self) -> None:
         self.turn.emit(EventType.SPEECH_DETECTED)
@@ -102,15 +103,20 @@ class ListeningTurn:
     async def _go_on(self, result: EndpointResult, stt: SpeechToText, heard: Heard,
                      hold: dict[str, Any]) -> None:
         self.turn.end("listen", kind=result.kind, reason=result.reason,
-                      voiced_ms=result.voiced_ms)
+                      voiced_ms=result.voiced_ms, **self._echo)
         self._runner.bus.set_state(State.THINKING)
         self.turn.end("stt", **hold)
         await self._runner.voice(Clip(result.audio), turn=self.turn, play=True, stt=stt,
                                  heard=heard)
 
+    def echo(self, erle_db: float | None) -> None:
+        """The echo removed while this turn listened; ``listen_end`` carries it."""
+        if erle_db is not None:
+            self._echo = {"erle_db": round(erle_db, 1)}
+
     async def listened(self, result: EndpointResult, stt: SpeechToText | None) -> None:
         self.turn.end("listen", kind=result.kind, reason=result.reason,
-                      voiced_ms=result.voiced_ms)
+                      voiced_ms=result.voiced_ms, **self._echo)
         heard: Heard | None = None
         spec, self._spec = self._spec, None
         if spec is not None and result.kind == "speech" and result.reason in (

@@ -10,6 +10,7 @@ survive that).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +45,12 @@ def resolve_audio_output(setting: str, cards: Path = SOUND_CARDS) -> str:
 class MpvPlayer(MpvConnection):
     """Plays local files and stream URLs through one long-lived mpv process."""
 
-    def __init__(self, settings: PlayerSettings, runtime_dir: Path) -> None:
+    def __init__(self, settings: PlayerSettings, runtime_dir: Path, *,
+                 pcm_out: Callable[[int], None] | None = None) -> None:
+        """``pcm_out`` takes the read end of each new mpv's PCM pipe (the output stage)."""
         super().__init__(settings.mpv_path, resolve_audio_output(settings.audio_output),
-                         runtime_dir, min(settings.start_volume, settings.max_volume))
+                         runtime_dir, min(settings.start_volume, settings.max_volume),
+                         pcm_out=pcm_out)
         self._settings = settings
 
     # -- Player protocol ---------------------------------------------------------------------

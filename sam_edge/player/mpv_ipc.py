@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,10 @@ from ..errors import PlatformError
 logger = logging.getLogger("sam_edge.player.mpv")
 
 IPC_TIMEOUT_S = 3.0
+PCM_ARGS = ["--ao=pcm", "--really-quiet", "--ao-pcm-file=/dev/stdout", "--ao-pcm-waveheader=no",
+            "--audio-format=s16", "--audio-samplerate=48000", "--audio-channels=stereo"]
+"""Raw 48 kHz S16 stereo on standard output, for the output stage (status text is off:
+``--no-terminal``)."""
 # sun_path is 108 bytes on Linux; leave room for the terminating NUL.
 _MAX_SOCKET_PATH = 100
 
@@ -40,9 +45,11 @@ class MpvConnection:
     ``_volume`` is the level mpv starts (or restarts) at; subclasses keep it current.
     """
 
-    def __init__(self, mpv_path: str, audio_output: str, runtime_dir: Path, volume: int) -> None:
+    def __init__(self, mpv_path: str, audio_output: str, runtime_dir: Path, volume: int, *,
+                 pcm_out: Callable[[int], None] | None = None) -> None:
         self._mpv_path = mpv_path
-        self.audio_output = audio_output
+        self._pcm_out = pcm_out
+        self.audio_output = "pcm" if pcm_out is not None else audio_output
         """The ``--ao`` mpv runs with; empty for mpv's default."""
         self._volume = volume
         self._proc: asyncio.subprocess.Process | None = None
@@ -176,12 +183,23 @@ class MpvConnection:
             f"--input-ipc-server={self.socket_path}", f"--volume={self._volume}",
             "--volume-max=100", "--gapless-audio=weak", "--msg-level=all=warn",
         ]
-        if self.audio_output:
+        stdout: int = asyncio.subprocess.DEVNULL
+        if self._pcm_out is not None:
+            # The output stage reads the PCM from this pipe at the card's pace.
+            read_end, stdout = os.pipe()
+            args += PCM_ARGS
+        elif self.audio_output:
             args.append(f"--ao={self.audio_output}")
-        self._proc = await asyncio.create_subprocess_exec(
-            executable, *args, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        )
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                executable, *args, stdin=asyncio.subprocess.DEVNULL,
+                stdout=stdout, stderr=asyncio.subprocess.DEVNULL,
+            )
+        finally:
+            if self._pcm_out is not None:
+                os.close(stdout)
+        if self._pcm_out is not None:
+            self._pcm_out(read_end)
         logger.info("started mpv (pid %s, ao=%s)", self._proc.pid, self.audio_output or "default")
         try:
             reader, self._writer = await asyncio.wait_for(self._connect(), IPC_TIMEOUT_S)

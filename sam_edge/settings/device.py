@@ -63,6 +63,10 @@ class AudioSettings(_Section):
     """Remove SAM's own playback from the microphone signal: ``on`` = SAM's canceller,
     ``off`` = none, ``auto`` = SAM's canceller unless PipeWire's echo-cancel module is
     running (then the microphone is already cancelled; see docs/echo.md)."""
+    pcm_socket: str = ""
+    """Where the output stage takes PCM from other players (``sam-edge-pcm-in``, for
+    librespot); empty = ``/run/sam-edge/pcm.sock`` when ``/run/sam-edge`` exists (the service),
+    else ``run/pcm.sock`` in the data folder."""
     simulated_input: str = ""
     """A WAV file that stands in for the microphone when there is none (the simulated mode);
     empty = the bundled demo request. A ``.txt`` next to it holds its transcript for the

@@ -1,0 +1,90 @@
+"""Barge-in over a reply played through the output stage: the microphone loop listens on the
+cancelled signal, so "stop" or the wake word during the reply is heard, and the reply's own
+voice never starts anything."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from sam_edge.events import EventBus
+from sam_edge.listen.endpoint import EndpointConfig
+from sam_edge.listen.loop import ListenLoop
+from sam_edge.listen.mute import MicrophoneSwitch
+from sam_edge.listen.wake import OffsetWake
+from sam_edge.pipeline.interrupt import ReplyInterrupt, is_stop
+from sam_edge.speech.simulated import KnownTranscript
+from tests.echo_corpus import espeak_available
+from tests.listen.barge_in_world import Replying, Scene, WholeReference, frames, make_scene
+
+pytestmark = pytest.mark.skipif(not espeak_available(), reason="needs espeak-ng")
+
+
+async def run(scene: Scene, *, cancel: bool = True, wake: OffsetWake | None = None,
+              heard_as: str = "stop") -> tuple[Replying, ReplyInterrupt, list[int]]:
+    turns = Replying()
+    interrupt = ReplyInterrupt(turns, KnownTranscript(heard_as))
+    calls: list[int] = []
+
+    async def counted(pcm: bytes) -> bool:
+        calls.append(len(pcm) * 1000 // 32_000)
+        return await interrupt(pcm)
+
+    done = asyncio.Event()
+    loop = ListenLoop(turns, MicrophoneSwitch(EventBus()), endpoint=EndpointConfig(),
+                      wake=wake, live=lambda: frames(scene.mic, done),
+                      reference=WholeReference(scene.tap) if cancel else None,
+                      interrupt=counted)
+    loop.start()
+    await asyncio.wait_for(done.wait(), 60)
+    deadline = time.monotonic() + 10
+    while len(calls) > len(interrupt.heard) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    await loop.aclose()
+    return turns, interrupt, calls
+
+
+def test_the_reply_s_own_voice_never_interrupts_it() -> None:
+    scene = make_scene(None)
+    turns, _, calls = asyncio.run(run(scene))
+    assert calls == []
+    assert turns.replying and turns.stops == 0 and turns.opened == []
+
+
+def test_without_the_reference_the_reply_would_interrupt_itself() -> None:
+    # The control: the same microphone, nothing cancelled: the reply's voice is "speech".
+    turns, _, calls = asyncio.run(run(make_scene(None), cancel=False))
+    assert calls
+    assert turns.stops == 1
+
+
+def test_stop_said_over_the_reply_stops_it() -> None:
+    scene = make_scene(4.0)
+    turns, interrupt, calls = asyncio.run(run(scene))
+    assert interrupt.heard == ["stop"]
+    assert calls and calls[0] < 2000  # the word, not the reply around it
+    assert turns.stops == 1 and turns.opened == []
+
+
+def test_other_words_over_the_reply_leave_it_playing() -> None:
+    turns, interrupt, _ = asyncio.run(run(make_scene(4.0), heard_as="hotel california"))
+    assert interrupt.heard == ["hotel california"]
+    assert turns.replying and turns.stops == 0
+
+
+def test_the_wake_word_over_the_reply_stops_it_and_opens_a_turn() -> None:
+    turns, _, _ = asyncio.run(run(make_scene(None), wake=OffsetWake(3.0)))
+    assert turns.opened == ["wake"]
+    assert turns.stops == 1
+    # The new turn listened over the rest of the reply's echo: its ERLE is reported.
+    erle = [e for e in turns.turns[0].erle if e is not None]
+    assert erle and erle[-1] > 3.0, turns.turns[0].erle
+
+
+@pytest.mark.parametrize(("text", "stops"), [("Stop.", True), ("okay, stop!", True),
+                                              ("stop the music in the kitchen", False),
+                                              ("play stop making sense", False), ("", False)])
+def test_stop_phrases(text: str, stops: bool) -> None:
+    assert is_stop(text) is stops
