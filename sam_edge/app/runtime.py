@@ -134,18 +134,10 @@ class Runtime:
         # Expired search results would otherwise stay in SQLite for ever.
         self._background.add(asyncio.get_running_loop().create_task(self._purge_cache()))
         if self.settings.sync.enabled and self.sync.platforms:
-            # Huey is loaded only when there is a library to keep in sync.
-            from ..sync.tasks import LoopJobs, install_tasks, make_huey, start_consumer_in_process
+            from .schedule import start_schedule  # Huey loads only with a library to sync
 
-            shared = self.settings.household
-            huey = make_huey(self.settings.data.dir, redis_url=shared.redis_url if
-                             self.core.bus is not None else "", household=shared.name)
-            self.sync_jobs = LoopJobs(self.sync, asyncio.get_running_loop(),
-                                      interval_s=self.settings.sync.interval_hours * 3600)
-            self.sync_tasks = install_tasks(huey, self.sync_jobs,
-                                            check_minutes=self.settings.sync.check_minutes)
-            self._stop_sync = start_consumer_in_process(huey, jobs=self.sync_jobs)
-            self.sync_tasks.check()  # catch up at boot, not at the next quarter hour
+            self.sync_jobs, self.sync_tasks, self._stop_sync = start_schedule(
+                self.settings, self.sync, shared=self.core.bus is not None)
         if self.household is not None:
             self.household.start(on_store=self.account_leds.household_store)
 
