@@ -32,7 +32,7 @@ from ..ops.checks import (
 from ..settings import config_path
 from ..sync.service import SyncProgress
 from .deps import RuntimeDep
-from .problem import problem
+from .problem import problem, problem_responses
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,8 @@ async def checks(rt: RuntimeDep) -> dict[str, Any]:
     return {"checks": [_check(c) for c in found]}
 
 
-@router.post("/v1/setup/sync", status_code=202, response_model=None)
+@router.post("/v1/setup/sync", status_code=202, response_model=None,
+             responses=problem_responses(409))
 async def sync_now(rt: RuntimeDep, request: Request) -> dict[str, Any] | JSONResponse:
     """Sync every paired platform's library now."""
     syncing = _sync_now(request)
