@@ -57,6 +57,7 @@ def base(tmp_path: Path) -> Iterator[str]:
             yield url
 
 
+@pytest.mark.timeout(240)  # about 30 s alone; generous for a loaded machine
 def test_every_answer_matches_the_served_document(base: str, tmp_path: Path) -> None:
     if not ST.exists():
         pytest.skip(f"schemathesis is not installed ({ST} is missing; ./install.sh --dev)")
@@ -66,7 +67,7 @@ def test_every_answer_matches_the_served_document(base: str, tmp_path: Path) -> 
                "--generation-database", "none", "--request-timeout", "20", "--no-color",
                "-H", f"Authorization: Bearer {TOKEN}", "-H", "Host: sam-edge.example.net",
                "--exclude-path", "/v1/events"]
-    ran = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    ran = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=220)
     assert ran.returncode == 0, ran.stdout[-12000:] + ran.stderr[-2000:]
 
 
