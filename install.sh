@@ -388,9 +388,10 @@ if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
     APT_PACKAGES+=(python3-venv)
 fi
 if [ "$DEV" -eq 1 ]; then
-    # The pairing page is tested in a real headless browser; the unit file's exposure with
+    # The pairing page is tested in a real headless browser, signing in from another address
+    # (a network namespace made with ip, from iproute2); the unit file's exposure with
     # systemd-analyze (in the systemd package).
-    APT_PACKAGES+=(chromium systemd)
+    APT_PACKAGES+=(chromium systemd iproute2)
 fi
 apt_ensure "${APT_PACKAGES[@]}"
 

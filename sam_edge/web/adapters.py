@@ -10,7 +10,7 @@ import inspect
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from ..accounts.browser import bind, complete_in_browser
 from ..accounts.pairing import PkcePairing
@@ -21,7 +21,7 @@ from ..errors import PairingError
 from .access import access_of, guard_of
 from .deps import get_runtime
 from .paste import in_web_terms, pasted_problem
-from .problem import problem, problem_responses
+from .problem import problem, problem_responses, redirect_responses
 from .templates import result_page
 
 router = APIRouter()
@@ -82,7 +82,9 @@ async def status_of(runtime: Runtime, platform: str) -> dict[str, Any]:
 # ---- routes ------------------------------------------------------------------------------------
 
 
-@router.get("/v1/adapter/{platform}/login", responses=problem_responses(404, 409, 422))
+@router.get("/v1/adapter/{platform}/login", status_code=302, response_class=RedirectResponse,
+            responses={**redirect_responses(302, "the platform's sign-in"),
+                       **problem_responses(404, 409, 422, pages={404, 409})})
 async def login(platform: str, request: Request) -> Response:
     try:
         _info, pairing = _pairing(request, platform)
@@ -94,8 +96,8 @@ async def login(platform: str, request: Request) -> Response:
     return RedirectResponse(authorize, status_code=302)
 
 
-@router.get("/v1/adapter/{platform}/callback",
-            responses=problem_responses(400, 404, 409, 422))
+@router.get("/v1/adapter/{platform}/callback", response_class=HTMLResponse,
+            responses=problem_responses(400, 404, 409, 422, pages={400, 404, 409}))
 async def callback(platform: str, request: Request) -> Response:
     return await finish_pairing(request, platform, str(request.url))
 
@@ -109,7 +111,9 @@ async def status(platform: str, request: Request) -> Response:
     return JSONResponse(await status_of(get_runtime(request), platform))
 
 
-@router.post("/v1/adapter/{platform}/disconnect", responses=problem_responses(404, 422))
+@router.post("/v1/adapter/{platform}/disconnect",
+             responses={**redirect_responses(303, "/pair (a form)"),
+                        **problem_responses(400, 404, 422)})
 async def disconnect(platform: str, request: Request) -> Response:
     try:
         info = platform_info(platform)

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.exceptions import HTTPException
 
 from ..app.runtime import Runtime, build_runtime
 from ..pipeline.turn import Source
@@ -27,7 +28,7 @@ from .health import database_health
 from .household import router as household_router
 from .limits import BodyLimit
 from .pairing_page import router as pages_router
-from .problem import problem, problem_responses
+from .problem import declare_problem, http_problem, problem, problem_responses
 from .schemas import ChatRequest
 from .setup import router as setup_router
 from .voice import router as voice_router
@@ -91,7 +92,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                 log.info("stopped: players stopped, history flushed, database closed")
 
     app = FastAPI(title="SAM Edge", version="0.1.0", lifespan=lifespan,
-                  responses=problem_responses(401, 403, 413, 429, 500))
+                  responses=problem_responses(401, 403, 413, 429, 500, pages={401}))
+    declare_problem(app)
+    app.add_exception_handler(HTTPException, http_problem)
     if runtime is not None:
         app.state.runtime = runtime
 
@@ -143,7 +146,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         }
         return body if database == "ok" else JSONResponse(body, status_code=503)
 
-    @app.post("/v1/chat/message", responses=problem_responses(422))
+    @app.post("/v1/chat/message", responses=problem_responses(400, 422))
     async def chat(body: ChatRequest, runner: RunnerDep) -> dict[str, Any]:
         result = await runner.chat(body.text, body.session_id, source=Source.CHAT)
         return result.to_dict()

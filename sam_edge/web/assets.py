@@ -23,7 +23,10 @@ def _file(name: str, media_type: str) -> Response:
                     headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/assets/{name}", response_model=None, responses=problem_responses(404, 422))
+@router.get("/assets/{name}", response_class=Response, responses={
+    200: {"description": "The file", "content": {f"{media}; charset=utf-8": {}
+                                                for media in sorted(set(ASSETS.values()))}},
+    **problem_responses(404, 422)})
 async def asset(name: str) -> Response:
     media_type = ASSETS.get(name)
     if media_type is None:

@@ -32,7 +32,9 @@ async def now_playing(rt: RuntimeDep) -> dict[str, Any]:
     return await rt.now_playing.read()
 
 
-@router.get("/v1/now-playing/art", response_model=None, responses=problem_responses(404))
+@router.get("/v1/now-playing/art", response_class=Response, responses={
+    200: {"description": "The cover picture", "content": {"image/*": {}}},
+    **problem_responses(404)})
 async def now_playing_art(rt: RuntimeDep) -> Response:
     """The embedded cover of the local file that is playing."""
     state = await rt.player.state()
@@ -52,7 +54,7 @@ class ControlRequest(BaseModel):
 
 
 @router.post("/v1/controls/{command}", response_model=None,
-             responses=problem_responses(404, 409, 422))
+             responses=problem_responses(400, 404, 409, 422))
 async def control(rt: RuntimeDep, command: str,
                   body: ControlRequest | None = None) -> dict[str, Any] | JSONResponse:
     """A player control on the page: a turn of its own (source ``button``), like a press of the

@@ -15,7 +15,7 @@ from ..app.runtime import Runtime
 from .access import access_of, guard_of, safe_next
 from .adapters import finish_pairing, status_of
 from .deps import get_runtime
-from .problem import problem_responses
+from .problem import problem_responses, redirect_responses
 from .templates import login_page, render, result_page
 
 FLASHES = {"disconnected": "{title} was disconnected; its tokens were deleted."}
@@ -109,7 +109,15 @@ async def pair_page(request: Request, done: str = "", platform: str = "") -> Res
     )
 
 
-@router.post("/pair/complete", responses=problem_responses(400, 404, 409))
+def form_body(*names: str) -> dict[str, Any]:
+    """The form a route reads itself, for the OpenAPI document."""
+    schema = {"type": "object", "properties": {name: {"type": "string"} for name in names}}
+    return {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": schema}}}}
+
+
+@router.post("/pair/complete", response_class=HTMLResponse,
+             openapi_extra=form_body("csrf", "platform", "redirect_url"),
+             responses=problem_responses(400, 403, 404, 409, pages={400, 403, 404, 409}))
 async def paste_redirect(request: Request) -> Response:
     """The paste form: finish a pairing from the address the browser was sent to."""
     form = await request.form()
@@ -123,7 +131,9 @@ async def paste_redirect(request: Request) -> Response:
                                 pasted=True)
 
 
-@router.get("/login", response_class=HTMLResponse, responses=problem_responses(422))
+@router.get("/login", response_class=HTMLResponse,
+            responses={**redirect_responses(303, "the page (already signed in)"),
+                       **problem_responses(422)})
 async def login_form(request: Request, next: str = "/") -> Response:
     access = access_of(request)
     if access.via != "open":
@@ -132,7 +142,10 @@ async def login_form(request: Request, next: str = "/") -> Response:
     return HTMLResponse(login_page(safe_next(next), "", tries_left=tries))
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post("/login", status_code=303, response_class=RedirectResponse,
+             openapi_extra=form_body("code", "next"),
+             responses={**redirect_responses(303, "the page asked for"),
+                        **problem_responses(400, 401, 429, pages={401, 429})})
 async def login_submit(request: Request) -> Response:
     form = await request.form()
     access = access_of(request)

@@ -21,7 +21,7 @@ from ..errors import SamError
 from ..settings import config_path
 from ..sync.service import SyncProgress
 from .deps import RuntimeDep
-from .problem import problem
+from .problem import problem, problem_responses
 
 if TYPE_CHECKING:
     from ..ops.checks import Check
@@ -187,7 +187,8 @@ async def checks(rt: RuntimeDep) -> dict[str, Any]:
     return {"checks": [_check(c) for c in found]}
 
 
-@router.post("/v1/setup/sync", status_code=202, response_model=None)
+@router.post("/v1/setup/sync", status_code=202, response_model=None,
+             responses=problem_responses(409))
 async def sync_now(rt: RuntimeDep, request: Request) -> dict[str, Any] | JSONResponse:
     """Sync every paired platform's library now."""
     syncing = _sync_now(request)

@@ -70,7 +70,7 @@ class MicrophoneRequest(BaseModel):
     muted: bool
 
 
-@router.post("/v1/microphone", responses=problem_responses(422))
+@router.post("/v1/microphone", responses=problem_responses(400, 422))
 async def microphone(body: MicrophoneRequest, rt: RuntimeDep) -> dict[str, Any]:
     """Mute or unmute the microphone: while muted nothing is captured or sent."""
     loop = rt.listener

@@ -18,19 +18,20 @@ class _Server(uvicorn.Server):
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Serve ``app`` until the block exits; yields its base URL, e.g. ``http://127.0.0.1:40123``."""
+def serve(app: Any, *, lifespan: str = "off") -> Iterator[str]:
+    """Serve ``app`` until the block exits; yields its base URL, e.g. ``http://127.0.0.1:40123``.
+    ``lifespan="on"`` runs the app's start and stop too (in the server's thread)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, access_log=False)
     server = _Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not server.started:
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("fake server did not start")
         time.sleep(0.005)
     try:

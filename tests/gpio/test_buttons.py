@@ -56,7 +56,7 @@ class World:
         await asyncio.sleep(self.gpio.panel.config.bounce_time_s + 0.01)
 
 
-async def until(check: Callable[[], bool], timeout: float = 2.0) -> None:
+async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
     async def poll() -> None:
         while not check():
             await asyncio.sleep(0.005)

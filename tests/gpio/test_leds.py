@@ -14,7 +14,7 @@ from sam_edge.gpio import GpioConfig, LedPatterns, mock_factory
 RGB = GpioConfig(mode="mock")
 
 
-async def until(check: Callable[[], bool], timeout: float = 2.0) -> None:
+async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
     async def poll() -> None:
         while not check():
             await asyncio.sleep(0.005)
@@ -144,7 +144,7 @@ async def test_a_single_pwm_led_dims_pulses_and_double_blinks(
         leds.set_muted(False)
         leds.set_pairing_needed(True)
         pin.clear_states()
-        await until(lambda: len(pin.states) >= 7, timeout=3)
+        await until(lambda: len(pin.states) >= 7)
         # Each entry's timestamp is how long the state before it lasted: two short gaps
         # (between the two blinks), then a long one.
         gaps = [now.timestamp for before, now in zip(pin.states[1:], pin.states[2:],

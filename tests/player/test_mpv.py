@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -42,13 +43,18 @@ async def state_until(
     return await asyncio.wait_for(poll(), seconds)
 
 
-def gone(pid: int) -> bool:
-    """True when the process no longer exists (a zombie would still exist)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+async def gone(pid: int, seconds: float = 10.0) -> bool:
+    """True once the process no longer exists (a zombie still does), within ``seconds``: a
+    killed process is reaped a moment after the call that noticed it returns."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.02)
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +172,7 @@ async def test_a_killed_mpv_is_restarted_by_the_next_command(
     with caplog.at_level(logging.WARNING, logger="sam_edge.player.mpv"):
         await bounded(player.set_volume(40))
     assert player.pid not in (None, first)
-    assert gone(first)
+    assert await gone(first)
     assert any("queue was lost" in r.getMessage() for r in caplog.records)
     assert (await player.state()).volume == 40
 
@@ -181,7 +187,7 @@ async def test_aclose_quits_mpv_and_removes_the_socket(tmp_path: Path, songs: li
     pid = mpv.pid
     assert pid is not None and mpv.socket_path.exists()
     await bounded(mpv.aclose())
-    assert gone(pid)
+    assert await gone(pid)
     assert not mpv.socket_path.exists() and mpv.pid is None
 
 

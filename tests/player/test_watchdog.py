@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from pathlib import Path
 
 from sam_edge.events import EventBus, EventType
@@ -28,9 +29,8 @@ async def test_a_killed_player_is_restarted_and_reported(tmp_path: Path) -> None
         pid = player.pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
-        for _ in range(50):
-            if not player.alive():
-                break
+        deadline = time.monotonic() + 10
+        while player.alive() and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         assert await watchdog.check()
         assert player.alive() and player.pid != pid

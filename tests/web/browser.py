@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ class Service:
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.env['SAM_HTTP_PORT']}"
+        return f"http://{self.env['SAM_HTTP_HOST']}:{self.env['SAM_HTTP_PORT']}"
 
     def start(self) -> None:
         with self.log.open("a") as sink:
@@ -69,22 +70,24 @@ class Service:
                               timeout=60)
 
 
-def service_env(tmp_path: Path, spotify_url: str) -> dict[str, str]:
-    """A simulated service in ``tmp_path`` whose Spotify is the fake at ``spotify_url``."""
+def service_env(tmp_path: Path, spotify_url: str, host: str = "127.0.0.1") -> dict[str, str]:
+    """A simulated service in ``tmp_path`` whose Spotify is the fake at ``spotify_url``,
+    listening on ``host``."""
     (tmp_path / "music").mkdir(exist_ok=True)
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SAM_", "GROQ_"))}
     return {**clean, "SAM_DATA_DIR": str(tmp_path / "data"), "HOME": str(tmp_path),
             "SAM_MUSIC_DIR": str(tmp_path / "music"), "SAM_HTTP_PORT": str(free_port()),
+            "SAM_HTTP_HOST": host,
             "SAM_PLAYER_AUDIO_OUTPUT": "null", "SAM_AUDIO_OUTPUT": "none",
             "SAM_CONFIG": str(tmp_path / "absent.toml"), "SAM_SPOTIFY_CLIENT_ID": CLIENT_ID,
             "SAM_SPOTIFY_API_URL": f"{spotify_url}/v1", "SAM_SPOTIFY_ACCOUNTS_URL": spotify_url}
 
 
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
+@contextmanager
+def running_service(tmp_path: Path, host: str = "127.0.0.1") -> Iterator[Service]:
     fake = FakeSpotify.with_demo_catalog()
     with serve(fake.app) as url:
-        running = Service(service_env(tmp_path, url), fake, tmp_path / "service.log")
+        running = Service(service_env(tmp_path, url, host), fake, tmp_path / "service.log")
         running.start()
         try:
             yield running
@@ -92,15 +95,22 @@ def service(tmp_path: Path) -> Iterator[Service]:
             running.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    with running_service(tmp_path) as running:
+        yield running
+
+
+@contextmanager
+def chromium(executable: str = CHROMIUM) -> Iterator[Any]:
+    """Debian's Chromium through Playwright (``executable`` may be a script that runs it)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="playwright is not installed (./install.sh --dev)")
     with sync_api.sync_playwright() as playwright:
         try:
-            found = playwright.chromium.launch(executable_path=CHROMIUM,
+            found = playwright.chromium.launch(executable_path=executable,
                                                args=["--no-sandbox", "--disable-gpu"])
         except Exception as exc:
             pytest.skip(f"Chromium did not start through Playwright: {str(exc)[:300]}")
@@ -108,6 +118,12 @@ def browser() -> Iterator[Any]:
             yield found
         finally:
             found.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as found:
+        yield found
 
 
 def page_at(browser: Any, width: int, *, dark: bool = False) -> Any:

@@ -1,31 +1,56 @@
 """A browser on the network in Debian's Chromium: it signs in with the pairing code and reaches
 the page; ``/login`` and ``/pair`` fit a phone and pass axe-core in both colour schemes; pasted
-addresses get the page's own sentences.
+addresses get the page's own sentences; an ``X-Forwarded-For`` it sends counts for nothing.
 
-The browser is on the network as far as the service can tell: it connects through loopback, and
-uvicorn, which trusts a proxy on loopback, takes the client address from ``X-Forwarded-For``
-(a reverse proxy on the device does the same). The address is a documentation one
-(198.51.100.0/24) and never leaves this machine.
+The browser really is on another address: Chromium runs in a network namespace joined to this
+machine by a veth pair (:mod:`tests.web.lan`, root only; skipped with the reason otherwise), and
+the service listens on this machine's end of the link.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 from playwright.sync_api import expect
 
-from tests.web.browser import Service, axe_violations, browser, overflow_px, service
+from tests.web.browser import (
+    CHROMIUM,
+    Service,
+    axe_violations,
+    chromium,
+    overflow_px,
+    running_service,
+)
+from tests.web.lan import Lan, lan
 
-__all__ = ["browser", "service"]
 
-CLIENT = "198.51.100.77"
+@pytest.fixture(scope="module")
+def network() -> Iterator[Lan]:
+    with lan() as link:
+        yield link
 
 
-def lan_page(browser: Any, width: int, *, dark: bool = False) -> Any:
+@pytest.fixture(scope="module")
+def browser(network: Lan, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with chromium(str(network.wrap(CHROMIUM, tmp_path_factory.mktemp("lan")))) as found:
+        yield found
+
+
+@pytest.fixture
+def service(network: Lan, tmp_path: Path) -> Iterator[Service]:
+    with running_service(tmp_path, host=network.device) as running:
+        yield running
+
+
+def lan_page(browser: Any, width: int, *, dark: bool = False,
+             headers: dict[str, str] | None = None) -> Any:
     context = browser.new_context(viewport={"width": width, "height": 900},
                                   color_scheme="dark" if dark else "light",
-                                  extra_http_headers={"X-Forwarded-For": CLIENT})
+                                  extra_http_headers=headers or {})
     return context.new_page()
 
 
@@ -43,7 +68,7 @@ def _check(page: Any, name: str, shots: Path) -> None:
 
 
 def test_a_browser_on_the_network_signs_in_with_the_code_and_reaches_the_page(
-        browser: Any, service: Service, tmp_path: Path) -> None:
+        browser: Any, service: Service, network: Lan, tmp_path: Path) -> None:
     status = service.sam("status")
     assert status.returncode == 0, status.stderr
     line = next(x for x in status.stdout.splitlines() if "pairing code" in x)
@@ -65,6 +90,8 @@ def test_a_browser_on_the_network_signs_in_with_the_code_and_reaches_the_page(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_have_text("That code is not right.")
     expect(page.locator("#tries")).to_have_text("4 tries left before a pause.")
+    # The service saw the browser's own address, not loopback and not its own.
+    assert f"a wrong pairing code was entered from {network.client}" in service.log.read_text()
     page.get_by_label("Pairing code").fill(code)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#state")).to_have_text("idle")
@@ -104,3 +131,22 @@ def test_a_browser_on_the_network_signs_in_with_the_code_and_reaches_the_page(
     dark.get_by_role("button", name="Finish pairing").click()
     _check(dark, "pair-result-390-dark", tmp_path)
     dark.context.close()
+
+
+def test_a_forwarded_for_header_from_the_network_counts_for_nothing(
+        browser: Any, service: Service, network: Lan) -> None:
+    """uvicorn takes ``X-Forwarded-For`` only from a proxy on loopback: from the network it
+    neither makes the browser local nor lets it past the sign-in."""
+    page = lan_page(browser, 390, headers={"X-Forwarded-For": "127.0.0.1"})
+    page.goto(f"{service.base}/")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    # fetch() from the page, so the request leaves from the browser's address (page.request
+    # would be sent by Playwright itself, from this machine).
+    status = page.evaluate("async () => (await fetch('/v1/state', {headers: "
+                           "{'X-Forwarded-For': '127.0.0.1'}})).status")
+    assert status == 401
+    page.goto(f"{service.base}/pair")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.context.close()
+    # The same service from this machine's own end of the link is local (the device itself).
+    assert httpx.get(f"{service.base}/v1/state", timeout=10).status_code == 200
