@@ -1,5 +1,5 @@
-"""A synced-library world: the fake Spotify over real HTTP, the real SpotifyAdapter and token
-store, and a real SQLite file in the test's data directory."""
+"""A synced-library world: a fake platform over real HTTP (Spotify unless a test says otherwise),
+the real adapter and token store, and a real SQLite file in the test's data directory."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,13 +78,18 @@ async def pair(tokens: DbTokenStore, fake: FakeSpotify) -> None:
 
 @dataclass
 class World:
-    fake: FakeSpotify
+    fake: Any
     settings: Settings
     sessions: Any
     tokens: DbTokenStore
-    adapter: SpotifyAdapter
+    adapter: Any
     service: LibrarySyncService
     clock: ManualClock
+    platform: str = "spotify"
+
+    @property
+    def database(self) -> Path:
+        return self.settings.database_path
 
     def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         conn = sqlite3.connect(self.settings.database_path)
@@ -96,7 +102,7 @@ class World:
         return int(self.rows(sql, *args)[0][0])
 
     def new_service(self) -> LibrarySyncService:
-        return LibrarySyncService(self.sessions, library_sources({"spotify": self.adapter}),
+        return LibrarySyncService(self.sessions, library_sources({self.platform: self.adapter}),
                                   self.clock, data_dir=self.settings.data.dir)
 
 

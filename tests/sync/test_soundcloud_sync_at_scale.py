@@ -22,41 +22,38 @@ import random
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from sam_edge.accounts.secrets import Cipher
 from sam_edge.accounts.store import DbTokenStore
 from sam_edge.accounts.tokens import TokenSet
-from sam_edge.app.library_sources import library_sources
 from sam_edge.clock import ManualClock
-from sam_edge.db.engine import make_engine, make_sessionmaker, migrate
 from sam_edge.platforms.soundcloud.adapter import SoundCloudAdapter
 from sam_edge.platforms.soundcloud.library import PAGE
-from sam_edge.settings import Settings, load_settings
-from sam_edge.sync.service import LibrarySyncService, SyncProgress, SyncSummary
+from sam_edge.sync.service import SyncProgress
 from tests.fakes import soundcloud_api
 from tests.fakes.recording import RecordingPlayer
 from tests.fakes.server import serve
 from tests.fakes.soundcloud import CLIENT_ID, CLIENT_SECRET, FakeSoundCloud, RecordedRequest
 from tests.fakes.soundcloud_catalog import FakePlaylist, FakeTrack, FakeUser, decode_cursor
-from tests.sync.test_sync_at_scale import (
+from tests.sync import scale
+from tests.sync.conftest import World
+from tests.sync.scale import (
     LIKED,
     PLAYLISTS,
     REPO,
     ItemRow,
+    Reference,
     Rows,
     TrackRow,
     artist_names,
     item_counts,
     kill_at,
     query,
+    reference_sync,
     stored_item_counts,
     stored_rows,
     unique_titles,
@@ -177,76 +174,28 @@ def sc_env(data: Path, url: str) -> dict[str, str]:
             "SAM_SOUNDCLOUD_AUTH_URL": f"{url}/auth", "SAM_SOUNDCLOUD_TIMEOUT_S": "10"}
 
 
-@dataclass
-class World:
-    fake: FakeSoundCloud
-    settings: Settings
-    sessions: Any
-    adapter: SoundCloudAdapter
-    service: LibrarySyncService
-    clock: ManualClock
-
-    @property
-    def database(self) -> Path:
-        return self.settings.database_path
-
-    def count(self, sql: str) -> int:
-        return int(query(self.database, sql)[0][0])
-
-    def new_service(self) -> LibrarySyncService:
-        return LibrarySyncService(self.sessions, library_sources({PLATFORM: self.adapter}),
-                                  self.clock, data_dir=self.settings.data.dir)
-
-
-@asynccontextmanager
-async def open_world(fake: FakeSoundCloud, url: str, data: Path) -> AsyncIterator[World]:
+def open_world(fake: FakeSoundCloud, url: str, data: Path,
+               ) -> AbstractAsyncContextManager[World]:
     """A paired SoundCloudAdapter and a sync service on the SQLite file in ``data``."""
-    cfg = load_settings(data / "absent.toml", sc_env(data, url))
-    cfg.data.dir.mkdir(parents=True, exist_ok=True)
-    migrate(cfg.database_path)
-    engine = make_engine(cfg.database_path)
-    sessions = make_sessionmaker(engine)
-    tokens = DbTokenStore.in_data_dir(sessions, Cipher.from_data_dir(cfg.data.dir), cfg.data.dir)
-    clock = ManualClock(wall=time.time())
-    issued = fake.issue_tokens()
-    await tokens.save(PLATFORM, TokenSet(
-        issued["access_token"], issued["refresh_token"], clock.now() + issued["expires_in"],
-        issued["scope"], fake.me.urn, fake.me.username))
-    adapter = SoundCloudAdapter(cfg.soundcloud, tokens, RecordingPlayer(), clock=clock)
-    service = LibrarySyncService(sessions, library_sources({PLATFORM: adapter}), clock,
-                                 data_dir=cfg.data.dir)
-    try:
-        yield World(fake, cfg, sessions, adapter, service, clock)
-    finally:
-        await adapter.aclose()
-        await engine.dispose()
 
+    async def paired(tokens: DbTokenStore, clock: ManualClock) -> None:
+        issued = fake.issue_tokens()
+        await tokens.save(PLATFORM, TokenSet(
+            issued["access_token"], issued["refresh_token"], clock.now() + issued["expires_in"],
+            issued["scope"], fake.me.urn, fake.me.username))
 
-@dataclass(frozen=True)
-class Reference:
-    """An uninterrupted full sync of :func:`big_library`."""
-
-    data: Path
-    summary: SyncSummary
-    rows: Rows
-    expected: Rows
-    requests: list[RecordedRequest]
-    fake: FakeSoundCloud
+    return scale.open_world(
+        fake, data, sc_env(data, url), platform=PLATFORM, pair=paired,
+        adapter=lambda cfg, tokens, clock: SoundCloudAdapter(cfg.soundcloud, tokens,
+                                                             RecordingPlayer(), clock=clock))
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reference]:
     fake = big_library()
     data = tmp_path_factory.mktemp("reference") / "data"
-
-    async def run(url: str) -> tuple[SyncSummary, Rows]:
-        async with open_world(fake, url, data) as world:
-            [summary] = await world.service.sync()
-            return summary, stored_rows(world.database, PLATFORM)
-
-    with quick_fake(), serve(fake.app) as url:
-        summary, rows = asyncio.run(run(url))
-    yield Reference(data, summary, rows, expected_rows(fake), list(fake.requests), fake)
+    yield reference_sync(fake, data, lambda url, at: open_world(fake, url, at), PLATFORM,
+                         expected_rows(fake), quiet=quick_fake)
 
 
 @pytest.fixture

@@ -17,79 +17,54 @@ import math
 import os
 import random
 import shutil
-import signal
-import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
 
 import pytest
 
-from sam_edge.accounts.secrets import Cipher
 from sam_edge.accounts.store import DbTokenStore
-from sam_edge.app.library_sources import library_sources
 from sam_edge.clock import ManualClock
-from sam_edge.db.engine import make_engine, make_sessionmaker, migrate
 from sam_edge.platforms.spotify.adapter import SpotifyAdapter
-from sam_edge.settings import Settings, load_settings
-from sam_edge.sync.service import LibrarySyncService, SyncProgress, SyncSummary
+from sam_edge.sync.service import SyncProgress
 from tests.fakes.server import serve
 from tests.fakes.spotify import CLIENT_ID, FakeSpotify, RecordedRequest
 from tests.fakes.spotify_catalog import FakeAlbum, FakeArtist, FakePlaylist, FakeTrack, make_id
+from tests.sync import scale
 from tests.sync.conftest import World, pair
+from tests.sync.scale import (
+    LIKED,
+    PLAYLISTS,
+    REPO,
+    WORDS,
+    Reference,
+    Rows,
+    TrackRow,
+    artist_names,
+    item_counts,
+    kill_at,
+    reference_sync,
+    settled,
+    stamp,
+    stored_item_counts,
+    stored_rows,
+    unique_titles,
+)
 
-REPO = Path(__file__).resolve().parents[2]
-
-LIKED = 10_000
-PLAYLISTS = 50
 PAGE = 50
 """What the sync asks for per page of liked tracks, playlists and playlist items."""
 NEWEST = 1_767_225_600
 """2026-01-01T00:00:00Z: when the newest liked track was added."""
 
-_VOCABULARY = (
-    "amber angel april autumn bamboo blue borrowed broken bright candle canyon cedar cherry "
-    "cinder city clover cobalt copper coral crimson crystal dancing daylight desert distant "
-    "dream dust echo ember empire evening falling feather fever field fire flower forest "
-    "fortune frozen garden ghost glass golden gravity harbor heart highway hollow honey horizon "
-    "island ivory jasmine jungle kingdom lantern lemon letter lightning lonely lotus lunar "
-    "marble meadow melody midnight mirror monsoon moon morning mountain neon night ocean orbit "
-    "orchid paper paradise pepper pilgrim pocket prism quiet rain raven river rocket rose ruby "
-    "saffron salt scarlet shadow silver sky smoke snow solar spark spring star stone storm "
-    "summer sunset thunder tiger timber tulip twilight velvet violet voyage wander water "
-    "whisper wild willow winter wolf yellow zephyr"
-)
-_WORDS = _VOCABULARY.split()
-_SUFFIXES = (" - 2011 Remaster", " (Live)", " (feat. Nova)", " - Radio Edit", " (Acoustic)")
 
 
-def _stamp(at: int) -> str:
-    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def unique_titles(rng: random.Random) -> Iterator[str]:
-    """Distinct song titles of two to four words, one in twenty with a version suffix."""
-    seen: set[str] = set()
-    while True:
-        title = " ".join(w.title() for w in rng.sample(_WORDS, rng.randint(2, 4)))
-        if rng.random() < 0.05:
-            title += rng.choice(_SUFFIXES)
-        if title not in seen:
-            seen.add(title)
-            yield title
 
 
-def artist_names(rng: random.Random, count: int) -> list[str]:
-    names: set[str] = set()
-    while len(names) < count:
-        names.add(f"The {rng.choice(_WORDS).title()} {rng.choice(_WORDS).title()}s")
-    return sorted(names)
 
 
 def big_library(liked: int = LIKED, playlists: int = PLAYLISTS, *,
@@ -105,7 +80,7 @@ def big_library(liked: int = LIKED, playlists: int = PLAYLISTS, *,
     fake = FakeSpotify()
     artists = [FakeArtist(make_id(f"artist:{name}"), name)
                for name in artist_names(rng, max(1, liked // 12))]
-    albums = [FakeAlbum(make_id(f"album:{i}"), f"{rng.choice(_WORDS).title()} Sessions {i}",
+    albums = [FakeAlbum(make_id(f"album:{i}"), f"{rng.choice(WORDS).title()} Sessions {i}",
                         rng.choice(artists), str(1970 + i % 56))
               for i in range(max(1, liked // 8))]
     titles = unique_titles(rng)
@@ -119,7 +94,7 @@ def big_library(liked: int = LIKED, playlists: int = PLAYLISTS, *,
         return track
 
     saved = [new_track() for _ in range(liked)]
-    fake.liked = [(track, _stamp(NEWEST - i * 600)) for i, track in enumerate(saved)]
+    fake.liked = [(track, stamp(NEWEST - i * 600)) for i, track in enumerate(saved)]
     only: list[FakeTrack] = []
     for p in range(playlists):
         size = rng.randint(20, 100)
@@ -132,7 +107,7 @@ def big_library(liked: int = LIKED, playlists: int = PLAYLISTS, *,
             chosen[1] = only[-1]
         only = own
         fake.playlists.append(FakePlaylist(
-            make_id(f"playlist:{p}"), f"{rng.choice(_WORDS).title()} Mix {p:02d}",
+            make_id(f"playlist:{p}"), f"{rng.choice(WORDS).title()} Mix {p:02d}",
             fake.user_id, fake.display_name, chosen))
     fake.artists.extend(artists)
     fake.albums.extend(albums)
@@ -141,24 +116,8 @@ def big_library(liked: int = LIKED, playlists: int = PLAYLISTS, *,
 
 # ---- rows -------------------------------------------------------------------------------------
 
-TrackRow = tuple[str, str, str, str, int, bool, float | None]
-PlaylistRow = tuple[str, str, str, int, bool, str]
-ItemRow = tuple[str, int, str]
 
 
-@dataclass(frozen=True)
-class Rows:
-    """The library as stored (or as it should be), without ids, run numbers and times."""
-
-    tracks: frozenset[TrackRow]
-    """(uri, title, artist, album, duration_ms, liked, added_at)"""
-    playlists: frozenset[PlaylistRow]
-    """(uri, name, owner, track_count, owned, skipped_reason)"""
-    items: frozenset[ItemRow]
-    """(playlist uri, position, track uri)"""
-
-    def liked(self) -> set[tuple[str, bool]]:
-        return {(t[0], t[5]) for t in self.tracks}
 
 
 def expected_rows(fake: FakeSpotify) -> Rows:
@@ -181,48 +140,12 @@ def expected_rows(fake: FakeSpotify) -> Rows:
         frozenset((p.uri, i, t.uri) for p in fake.playlists for i, t in enumerate(p.tracks)))
 
 
-def query(database: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(database)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
 
 
-def stored_rows(database: Path, platform: str = "spotify") -> Rows:
-    """The library tables of ``database`` for ``platform``; fails on any duplicate row."""
-    tracks = [(u, t, a, al, d, bool(liked), at) for u, t, a, al, d, liked, at in query(
-        database, "SELECT uri, title, artist, album, duration_ms, liked, added_at "
-        "FROM library_tracks WHERE platform = ?", platform)]
-    playlists = [(u, n, o, c, bool(owned), s) for u, n, o, c, owned, s in query(
-        database, "SELECT uri, name, owner, track_count, owned, skipped_reason "
-        "FROM library_playlists WHERE platform = ?", platform)]
-    items = [(p, i, t) for p, i, t in query(
-        database, "SELECT p.uri, i.position, i.track_uri FROM library_playlist_items i "
-        "JOIN library_playlists p ON p.id = i.playlist_id WHERE p.platform = ?", platform)]
-    rows = Rows(frozenset(tracks), frozenset(playlists), frozenset(items))
-    assert (len(tracks), len(playlists), len(items)) == (
-        len(rows.tracks), len(rows.playlists), len(rows.items)), "duplicate rows"
-    assert len({t[0] for t in tracks}) == len(tracks), "a track stored twice"
-    return rows
 
 
-def stored_item_counts(database: Path, platform: str = "spotify") -> dict[str, int]:
-    """Items stored per playlist URI."""
-    return {uri: count for uri, count in query(
-        database, "SELECT p.uri, count(i.id) FROM library_playlists p LEFT JOIN "
-        "library_playlist_items i ON i.playlist_id = p.id WHERE p.platform = ? GROUP BY p.id",
-        platform)}
 
 
-def item_counts(rows: Rows, uris: Iterable[str]) -> dict[str, int]:
-    """Items per playlist in ``rows``, for the playlist ``uris`` given."""
-    wanted = set(uris)
-    counts = dict.fromkeys(wanted, 0)
-    for uri, _, _ in rows.items:
-        if uri in wanted:
-            counts[uri] += 1
-    return counts
 
 
 def item_pages(fake: FakeSpotify) -> int:
@@ -258,59 +181,31 @@ def all_item_offsets(playlists: list[FakePlaylist]) -> dict[str, list[str | None
 # ---- worlds -----------------------------------------------------------------------------------
 
 
-def scale_settings(data: Path, url: str) -> Settings:
-    return load_settings(data / "absent.toml", {
-        "SAM_DATA_DIR": str(data), "SAM_MUSIC_DIR": str(data / "music"),
-        "SAM_SPOTIFY_CLIENT_ID": CLIENT_ID, "SAM_SPOTIFY_API_URL": f"{url}/v1",
-        "SAM_SPOTIFY_ACCOUNTS_URL": url, "SAM_SPOTIFY_TIMEOUT_S": "10"})
+def scale_env(data: Path, url: str) -> dict[str, str]:
+    return {"SAM_DATA_DIR": str(data), "SAM_MUSIC_DIR": str(data / "music"),
+            "SAM_CONFIG": str(data / "absent.toml"), "SAM_SPOTIFY_CLIENT_ID": CLIENT_ID,
+            "SAM_SPOTIFY_API_URL": f"{url}/v1", "SAM_SPOTIFY_ACCOUNTS_URL": url,
+            "SAM_SPOTIFY_TIMEOUT_S": "10"}
 
 
-@asynccontextmanager
-async def open_world(fake: FakeSpotify, url: str, data: Path) -> AsyncIterator[World]:
+def open_world(fake: FakeSpotify, url: str, data: Path) -> AbstractAsyncContextManager[World]:
     """A paired SpotifyAdapter and a sync service on the SQLite file in ``data``."""
-    cfg = scale_settings(data, url)
-    cfg.data.dir.mkdir(parents=True, exist_ok=True)
-    migrate(cfg.database_path)
-    engine = make_engine(cfg.database_path)
-    sessions = make_sessionmaker(engine)
-    tokens = DbTokenStore.in_data_dir(sessions, Cipher.from_data_dir(cfg.data.dir), cfg.data.dir)
-    await pair(tokens, fake)
-    adapter = SpotifyAdapter(cfg.spotify, tokens)
-    clock = ManualClock(wall=time.time())
-    service = LibrarySyncService(sessions, library_sources({"spotify": adapter}), clock,
-                                 data_dir=cfg.data.dir)
-    try:
-        yield World(fake, cfg, sessions, tokens, adapter, service, clock)
-    finally:
-        await adapter.aclose()
-        await engine.dispose()
 
+    async def paired(tokens: DbTokenStore, _clock: ManualClock) -> None:
+        await pair(tokens, fake)
 
-@dataclass(frozen=True)
-class Reference:
-    """An uninterrupted full sync of :func:`big_library`."""
-
-    data: Path
-    summary: SyncSummary
-    rows: Rows
-    expected: Rows
-    requests: list[RecordedRequest]
-    fake: FakeSpotify
+    return scale.open_world(fake, data, scale_env(data, url), platform="spotify",
+                            adapter=lambda cfg, tokens, _clock: SpotifyAdapter(cfg.spotify,
+                                                                               tokens),
+                            pair=paired)
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reference]:
     fake = big_library()
     data = tmp_path_factory.mktemp("reference") / "data"
-
-    async def run(url: str) -> tuple[SyncSummary, Rows]:
-        async with open_world(fake, url, data) as world:
-            [summary] = await world.service.sync()
-            return summary, stored_rows(world.settings.database_path)
-
-    with serve(fake.app) as url:
-        summary, rows = asyncio.run(run(url))
-    yield Reference(data, summary, rows, expected_rows(fake), list(fake.requests), fake)
+    yield reference_sync(fake, data, lambda url, at: open_world(fake, url, at), "spotify",
+                         expected_rows(fake))
 
 
 @pytest.fixture
@@ -378,43 +273,10 @@ async def test_a_request_failing_half_way_through_the_liked_pages_resumes_there(
         assert world.rows("SELECT status FROM sync_runs") == [("ok",)]
 
 
-class Logged(Protocol):
-    path: str
-    query: dict[str, str]
 
 
-def wait_for(requests: Sequence[Logged], wanted: Callable[[Logged], bool],
-             proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
-    """Block until a request in ``requests`` (a fake's log, growing) is ``wanted``; fails when
-    ``proc`` exits first."""
-    deadline = time.monotonic() + timeout_s
-    seen = 0
-    while time.monotonic() < deadline:
-        if any(wanted(r) for r in requests[seen:]):
-            return
-        seen = len(requests)
-        if proc.poll() is not None:
-            raise AssertionError(f"sam-edge sync exited ({proc.returncode}) too early")
-        time.sleep(0.002)
-    raise AssertionError("the awaited request never came")
 
 
-def kill_at(proc: subprocess.Popen[bytes], requests: Sequence[Logged],
-            slow_from: Callable[[Logged], bool], kill_on: Callable[[Logged], bool],
-            slow_down: Callable[[float], None]) -> None:
-    """SIGKILL ``proc`` while the fake holds the request ``kill_on`` picks: answers are slowed
-    from the request ``slow_from`` picks (a little earlier), so the kill lands inside it."""
-    try:
-        wait_for(requests, slow_from, proc)
-        slow_down(0.25)
-        wait_for(requests, kill_on, proc)
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-        slow_down(0.0)
-    assert proc.returncode == -signal.SIGKILL
 
 
 async def test_a_killed_sam_edge_sync_resumes_without_the_half_read_playlist(
@@ -426,9 +288,7 @@ async def test_a_killed_sam_edge_sync_resumes_without_the_half_read_playlist(
               len(p.tracks) > PAGE)
     target, warning = fake.playlists[at], fake.playlists[at - 2]
     async with open_world(fake, url, data) as world:
-        env = {**os.environ, "SAM_DATA_DIR": str(data), "SAM_MUSIC_DIR": str(data / "music"),
-               "SAM_CONFIG": str(data / "absent.toml"), "SAM_SPOTIFY_CLIENT_ID": CLIENT_ID,
-               "SAM_SPOTIFY_API_URL": f"{url}/v1", "SAM_SPOTIFY_ACCOUNTS_URL": url}
+        env = {**os.environ, **scale_env(data, url)}
         proc = subprocess.Popen([sys.executable, "-m", "sam_edge.cli", "sync"], env=env,
                                 cwd=REPO, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
@@ -484,14 +344,3 @@ async def test_an_unchanged_library_resyncs_with_three_requests(
         assert stored_rows(world.settings.database_path) == reference.rows
 
 
-async def settled(requests: list[Any], *, quiet_s: float = 0.5, within_s: float = 20.0) -> int:
-    """How many requests the fake has seen once none has arrived for ``quiet_s``."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within_s
-    seen = len(requests)
-    while loop.time() < deadline:
-        await asyncio.sleep(quiet_s)
-        if len(requests) == seen:
-            return seen
-        seen = len(requests)
-    return seen
