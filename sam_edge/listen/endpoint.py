@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 
 from .endpoint_config import EndpointConfig, EndpointKind, EndpointReason, EndpointResult
 
@@ -117,6 +118,17 @@ class Endpointer:
         if not self._started:
             return self._feed_waiting(frame, is_speech)
         return self._feed_speaking(frame, is_speech)
+
+    def backdate(self, back: Iterable[int]) -> None:
+        """Move the current utterance's speech start back to the earliest frame given, each
+        ``back`` frames before the last one fed (0 is that frame), but not before its
+        pre-roll: a front end that is sure of a voice only some frames into it gives the
+        utterance its true start this way. The frames do not count as voiced (that stays the
+        per-frame decision, so ``min_speech_ms`` is not lowered)."""
+        earliest = max(back, default=None)
+        if self._started and earliest is not None:
+            first = len(self._flags) - 1 - earliest
+            self._first_voiced = min(self._first_voiced, max(0, first))
 
     def flush(self) -> EndpointResult:
         """End of stream: hand over what there is (``flush``) or report no speech."""

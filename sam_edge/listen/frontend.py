@@ -45,6 +45,10 @@ class FrontEndConfig:
     hold_excess: float = 0.1
     """Once a frame is speech, the next ones stay speech down to this share (hysteresis):
     a voice dips between syllables, and a lower bar to open would let music in."""
+    onset_gap_ms: int = 150
+    """When a turn opens, its start moves back over the frames before it where a voice was
+    likely (VAD and ``hold_excess``), across gaps up to this long, within the pre-roll: a
+    first syllable too short to open a turn is still the start of the command."""
     hangover_ms: int = 300
     """Near-end speech is assumed this long after the last speech frame (double talk)."""
     max_double_talk_ms: int = 6000
@@ -110,6 +114,8 @@ class FrontEnd:
         self._settle = c.settle_ms // FRAME_MS
         self._excess: deque[float] = deque(maxlen=max(1, c.smooth_frames))
         self._speaking = False
+        self._support: deque[bool] = deque(maxlen=c.endpoint.frames(c.endpoint.pre_roll_ms) + 1)
+        self._onset_gap = c.onset_gap_ms // FRAME_MS
 
     @property
     def cancelling(self) -> bool:
@@ -168,6 +174,20 @@ class FrontEnd:
                 break
         return out
 
+    def _onset(self) -> list[int]:
+        """Frames back from the newest where the voice that just opened a turn was likely."""
+        marks: list[int] = []
+        gap = 0
+        for back, likely in enumerate(reversed(self._support)):
+            if likely:
+                marks.append(back)
+                gap = 0
+            else:
+                gap += 1
+                if gap > self._onset_gap:
+                    break
+        return marks
+
     def _judge(self, frame: bytes, reference: np.ndarray | None) -> FrameDecision:
         mic = np.frombuffer(frame, dtype="<i2")
         near = self._hangover > 0
@@ -190,8 +210,11 @@ class FrontEnd:
         bar = self.config.hold_excess if self._speaking else self.config.min_excess
         speech = self._speaking = vad and warm and excess >= bar
         self._hangover = self._hangover_frames if speech else max(0, self._hangover - 1)
+        self._support.append(vad and warm and excess >= self.config.hold_excess)
         ep = self.endpointer
         result = ep.feed(audio, speech)
+        if ep.started_now and result is None:
+            ep.backdate(self._onset())
         decision = FrameDecision(self._index, audio, speech, vad, excess, result,
                                  ep.provisional if ep.provisional_now else None,
                                  ep.withdrawn_now)

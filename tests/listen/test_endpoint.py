@@ -225,3 +225,19 @@ def test_thresholds_follow_the_config() -> None:
     result = s.feed("#" * 5 + "." * 10)
 
     assert result is not None and result.duration_ms == 15 * MS
+
+
+def test_backdate_moves_the_speech_start_back_within_the_pre_roll_only() -> None:
+    s = Stream()
+    s.feed("." * 20 + "####")  # starts at frame 23; speech from frame 20, pre-roll from 14
+    s.ep.backdate([0, 2, 5])
+    s.ep.backdate([])
+    result = s.feed("#" * 10 + "." * 20)
+    assert result is not None and result.speech_start_ms == 18 * MS
+    assert result.voiced_ms == 14 * MS  # the earlier frames do not count as voiced
+
+    s = Stream()
+    s.feed("." * 20 + "####")
+    s.ep.backdate([30])
+    result = s.feed("#" * 10 + "." * 20)
+    assert result is not None and result.speech_start_ms == 14 * MS
