@@ -130,6 +130,17 @@ class Endpointer:
             first = len(self._flags) - 1 - earliest
             self._first_voiced = min(self._first_voiced, max(0, first))
 
+    def drop(self) -> EndpointResult | None:
+        """The open utterance was not speech after all (its caller knows more than the flags
+        it fed): back to waiting as after a false start, an offered provisional end withdrawn.
+        The no-speech timer keeps running, so this may end the listen (``timeout``)."""
+        if not self._started:
+            return None
+        withdrawn = self.provisional is not None
+        result = self._false_start()
+        self._withdrawn_now = withdrawn
+        return result
+
     def flush(self) -> EndpointResult:
         """End of stream: hand over what there is (``flush``) or report no speech."""
         if self._started and self._voiced >= self._min_voiced_frames:

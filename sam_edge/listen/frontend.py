@@ -49,6 +49,12 @@ class FrontEndConfig:
     """When a turn opens, its start moves back over the frames before it where a voice was
     likely (VAD and ``hold_excess``), across gaps up to this long, within the pre-roll: a
     first syllable too short to open a turn is still the start of the command."""
+    confirm_excess: float = 0.4
+    """A turn whose unexplained share has not reached this by the end of its first voiced
+    run is dropped: music slips over the opening bar by little, a voice stands well above
+    what the reference explains."""
+    confirm_gap_ms: int = 180
+    """How long a pause after the unconfirmed voice it waits for the confirming one."""
     hangover_ms: int = 300
     """Near-end speech is assumed this long after the last speech frame (double talk)."""
     max_double_talk_ms: int = 6000
@@ -116,6 +122,11 @@ class FrontEnd:
         self._speaking = False
         self._support: deque[bool] = deque(maxlen=c.endpoint.frames(c.endpoint.pre_roll_ms) + 1)
         self._onset_gap = c.onset_gap_ms // FRAME_MS
+        self._recent: deque[float] = deque(maxlen=self.endpointer.config.frames(
+            c.endpoint.start_window_ms))
+        self._peak = 0.0
+        self._quiet = 0
+        self._confirm_gap = c.confirm_gap_ms // FRAME_MS
 
     @property
     def cancelling(self) -> bool:
@@ -174,6 +185,22 @@ class FrontEnd:
                 break
         return out
 
+    def _follow_turn(self, speech: bool, excess: float) -> EndpointResult | None:
+        """Give an opening turn its true start; drop one whose voice is never confirmed."""
+        ep = self.endpointer
+        if ep.started_now:
+            ep.backdate(self._onset())
+            self._peak = max(self._recent)
+            self._quiet = 0
+        elif ep.started:
+            self._peak = max(self._peak, excess)
+            self._quiet = 0 if speech else self._quiet + 1
+            if self._quiet >= self._confirm_gap and self._peak < self.config.confirm_excess:
+                # Not a voice: the model may learn from these frames again.
+                self._hangover = 0
+                return ep.drop()
+        return None
+
     def _onset(self) -> list[int]:
         """Frames back from the newest where the voice that just opened a turn was likely."""
         marks: list[int] = []
@@ -213,8 +240,9 @@ class FrontEnd:
         self._support.append(vad and warm and excess >= self.config.hold_excess)
         ep = self.endpointer
         result = ep.feed(audio, speech)
-        if ep.started_now and result is None:
-            ep.backdate(self._onset())
+        self._recent.append(excess)
+        if result is None:
+            result = self._follow_turn(speech, excess)
         decision = FrameDecision(self._index, audio, speech, vad, excess, result,
                                  ep.provisional if ep.provisional_now else None,
                                  ep.withdrawn_now)

@@ -241,3 +241,23 @@ def test_backdate_moves_the_speech_start_back_within_the_pre_roll_only() -> None
     s.ep.backdate([30])
     result = s.feed("#" * 10 + "." * 20)
     assert result is not None and result.speech_start_ms == 14 * MS
+
+
+def test_drop_forgets_the_open_utterance_and_keeps_the_timer() -> None:
+    s = Stream(EndpointConfig(no_speech_timeout_ms=60 * MS))
+    s.feed("." * 20 + "#" * 12)
+    assert s.ep.started
+    assert s.ep.drop() is None
+    assert not s.ep.started and not s.ep.withdrawn_now
+    assert s.ep.drop() is None
+    result = s.feed("." * 40)
+    assert result is not None and result.kind == "timeout"
+    assert s.position == 60
+
+
+def test_drop_withdraws_an_offered_provisional_end() -> None:
+    s = Stream()
+    s.feed("." * 20 + "#" * 12 + "." * 9)
+    assert s.ep.provisional is not None
+    s.ep.drop()
+    assert s.ep.withdrawn_now and s.ep.provisional is None and not s.ep.started
