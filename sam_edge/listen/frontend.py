@@ -14,7 +14,10 @@ For each frame:
    unexplained share reaches ``min_excess`` (sung vocals in the music are explained by the
    reference, so they never open a turn), or ``hold_excess`` while a voice goes on;
 4. the endpointer (:mod:`sam_edge.listen.endpoint`) turns those decisions into an utterance,
-   with its provisional end for speculative speech-to-text.
+   with its provisional end for speculative speech-to-text;
+5. a turn that opens gets its start moved back over the likely voice just before it (within
+   the pre-roll), and a turn whose unexplained share never reaches ``confirm_excess`` is
+   dropped.
 
 Without a reference the same steps run with nothing to cancel, so the two can be compared.
 Wake word, VAD, endpointing and speech-to-text all get :attr:`FrameDecision.audio`.
