@@ -119,16 +119,22 @@ class Endpointer:
             return self._feed_waiting(frame, is_speech)
         return self._feed_speaking(frame, is_speech)
 
-    def backdate(self, back: Iterable[int]) -> None:
+    def backdate(self, back: Iterable[int], *, voiced: bool = False) -> None:
         """Move the current utterance's speech start back to the earliest frame given, each
         ``back`` frames before the last one fed (0 is that frame), but not before its
         pre-roll: a front end that is sure of a voice only some frames into it gives the
-        utterance its true start this way. The frames do not count as voiced (that stays the
-        per-frame decision, so ``min_speech_ms`` is not lowered)."""
-        earliest = max(back, default=None)
-        if self._started and earliest is not None:
-            first = len(self._flags) - 1 - earliest
-            self._first_voiced = min(self._first_voiced, max(0, first))
+        utterance its true start this way. The frames count as voiced only with ``voiced``
+        (then those inside the utterance count towards ``min_speech_ms``)."""
+        frames = list(back)
+        earliest = max(frames, default=None)
+        if not self._started or earliest is None:
+            return
+        n = len(self._flags)
+        self._first_voiced = min(self._first_voiced, max(0, n - 1 - earliest))
+        for i in (n - 1 - k for k in frames):
+            if voiced and 0 <= i < n and not self._flags[i]:
+                self._flags[i] = True
+                self._voiced += 1
 
     def drop(self) -> EndpointResult | None:
         """The open utterance was not speech after all (its caller knows more than the flags

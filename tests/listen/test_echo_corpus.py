@@ -25,7 +25,7 @@ pytestmark = [
 PLUS_10_DB = 20
 MUSIC_SEEDS = (*range(100, 105), *range(200, 205))
 TARGET_10_DB = 0.95
-"""The issue's target (docs/echo.md: 19/20 here, 110/120 on held-out seeds)."""
+"""The issue's target (docs/echo.md: 20/20 here, 111/120 on held-out seeds)."""
 
 
 def test_music_alone_never_opens_a_turn(capsys: pytest.CaptureFixture[str]) -> None:

@@ -243,6 +243,15 @@ def test_backdate_moves_the_speech_start_back_within_the_pre_roll_only() -> None
     assert result is not None and result.speech_start_ms == 14 * MS
 
 
+def test_backdated_frames_can_count_as_voiced() -> None:
+    s = Stream()
+    s.feed("." * 20 + "####")
+    s.ep.backdate([0, 5, 7, 30], voiced=True)  # frame 23 is voiced already; 30 is outside
+    result = s.feed("###" + "." * 20)
+    assert result is not None and result.speech_start_ms == 14 * MS
+    assert result.voiced_ms == 9 * MS  # 4 + 3 fed, and frames 18 and 16
+
+
 def test_drop_forgets_the_open_utterance_and_keeps_the_timer() -> None:
     s = Stream(EndpointConfig(no_speech_timeout_ms=60 * MS))
     s.feed("." * 20 + "#" * 12)
