@@ -107,9 +107,9 @@ def main() -> int:
                     utterances.setdefault(ratio, []).append(
                         (COMMANDS[seed % len(COMMANDS)], heard.result.audio))
                     if ratio == 0.0:
-                        first = max(0, (rec.speech_start_ms or 0) - 300) * 16
-                        last = ((rec.speech_end_ms or 0) + 300) * 16
-                        clean = (rec.voice[first:last] * 32768).clip(-32768, 32767)
+                        lo = max(0, (rec.speech_start_ms or 0) - 300) * 16
+                        hi = ((rec.speech_end_ms or 0) + 300) * 16
+                        clean = (rec.voice[lo:hi] * 32768).clip(-32768, 32767)
                         clean = clean.astype("<i2")
                         utterances.setdefault(-1.0, []).append(
                             (COMMANDS[seed % len(COMMANDS)], clean.tobytes()))

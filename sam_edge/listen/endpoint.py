@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 
 from .endpoint_config import EndpointConfig, EndpointKind, EndpointReason, EndpointResult
 
@@ -117,6 +118,34 @@ class Endpointer:
         if not self._started:
             return self._feed_waiting(frame, is_speech)
         return self._feed_speaking(frame, is_speech)
+
+    def backdate(self, back: Iterable[int], *, voiced: bool = False) -> None:
+        """Move the current utterance's speech start back to the earliest frame given, each
+        ``back`` frames before the last one fed (0 is that frame), but not before its
+        pre-roll: a front end that is sure of a voice only some frames into it gives the
+        utterance its true start this way. The frames count as voiced only with ``voiced``
+        (then those inside the utterance count towards ``min_speech_ms``)."""
+        frames = list(back)
+        earliest = max(frames, default=None)
+        if not self._started or earliest is None:
+            return
+        n = len(self._flags)
+        self._first_voiced = min(self._first_voiced, max(0, n - 1 - earliest))
+        for i in (n - 1 - k for k in frames):
+            if voiced and 0 <= i < n and not self._flags[i]:
+                self._flags[i] = True
+                self._voiced += 1
+
+    def drop(self) -> EndpointResult | None:
+        """The open utterance was not speech after all (its caller knows more than the flags
+        it fed): back to waiting as after a false start, an offered provisional end withdrawn.
+        The no-speech timer keeps running, so this may end the listen (``timeout``)."""
+        if not self._started:
+            return None
+        withdrawn = self.provisional is not None
+        result = self._false_start()
+        self._withdrawn_now = withdrawn
+        return result
 
     def flush(self) -> EndpointResult:
         """End of stream: hand over what there is (``flush``) or report no speech."""

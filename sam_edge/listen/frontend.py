@@ -14,7 +14,10 @@ For each frame:
    unexplained share reaches ``min_excess`` (sung vocals in the music are explained by the
    reference, so they never open a turn), or ``hold_excess`` while a voice goes on;
 4. the endpointer (:mod:`sam_edge.listen.endpoint`) turns those decisions into an utterance,
-   with its provisional end for speculative speech-to-text.
+   with its provisional end for speculative speech-to-text;
+5. a turn that opens gets its start moved back over the likely voice just before it (within
+   the pre-roll), and a turn whose unexplained share never reaches ``confirm_excess`` is
+   dropped.
 
 Without a reference the same steps run with nothing to cancel, so the two can be compared.
 Wake word, VAD, endpointing and speech-to-text all get :attr:`FrameDecision.audio`.
@@ -45,6 +48,20 @@ class FrontEndConfig:
     hold_excess: float = 0.1
     """Once a frame is speech, the next ones stay speech down to this share (hysteresis):
     a voice dips between syllables, and a lower bar to open would let music in."""
+    onset_gap_ms: int = 150
+    """When a turn opens, its start moves back over the frames before it where a voice was
+    likely (VAD and ``hold_excess``), across gaps up to this long, within the pre-roll: a
+    first syllable too short to open a turn is still the start of the command."""
+    confirm_excess: float = 0.4
+    """A turn whose unexplained share has not reached this by the end of its first voiced
+    run is dropped: music slips over the opening bar by little, a voice stands well above
+    what the reference explains."""
+    strong_excess: float = 0.7
+    """A turn that opens with this much unexplained share also counts the back-dated frames
+    as voiced: a short command ("stop") is under ``min_speech_ms`` on its surest frames alone,
+    and music never opens that strongly (on the corpus it peaks under 0.5)."""
+    confirm_gap_ms: int = 180
+    """How long a pause after the unconfirmed voice it waits for the confirming one."""
     hangover_ms: int = 300
     """Near-end speech is assumed this long after the last speech frame (double talk)."""
     max_double_talk_ms: int = 6000
@@ -110,6 +127,13 @@ class FrontEnd:
         self._settle = c.settle_ms // FRAME_MS
         self._excess: deque[float] = deque(maxlen=max(1, c.smooth_frames))
         self._speaking = False
+        self._support: deque[bool] = deque(maxlen=c.endpoint.frames(c.endpoint.pre_roll_ms) + 1)
+        self._onset_gap = c.onset_gap_ms // FRAME_MS
+        self._recent: deque[float] = deque(maxlen=self.endpointer.config.frames(
+            c.endpoint.start_window_ms))
+        self._peak = 0.0
+        self._quiet = 0
+        self._confirm_gap = c.confirm_gap_ms // FRAME_MS
 
     @property
     def cancelling(self) -> bool:
@@ -168,6 +192,36 @@ class FrontEnd:
                 break
         return out
 
+    def _follow_turn(self, speech: bool, excess: float) -> EndpointResult | None:
+        """Give an opening turn its true start; drop one whose voice is never confirmed."""
+        ep = self.endpointer
+        if ep.started_now:
+            self._peak = max(self._recent)
+            ep.backdate(self._onset(), voiced=self._peak >= self.config.strong_excess)
+            self._quiet = 0
+        elif ep.started:
+            self._peak = max(self._peak, excess)
+            self._quiet = 0 if speech else self._quiet + 1
+            if self._quiet >= self._confirm_gap and self._peak < self.config.confirm_excess:
+                # Not a voice: the model may learn from these frames again.
+                self._hangover = 0
+                return ep.drop()
+        return None
+
+    def _onset(self) -> list[int]:
+        """Frames back from the newest where the voice that just opened a turn was likely."""
+        marks: list[int] = []
+        gap = 0
+        for back, likely in enumerate(reversed(self._support)):
+            if likely:
+                marks.append(back)
+                gap = 0
+            else:
+                gap += 1
+                if gap > self._onset_gap:
+                    break
+        return marks
+
     def _judge(self, frame: bytes, reference: np.ndarray | None) -> FrameDecision:
         mic = np.frombuffer(frame, dtype="<i2")
         near = self._hangover > 0
@@ -190,8 +244,12 @@ class FrontEnd:
         bar = self.config.hold_excess if self._speaking else self.config.min_excess
         speech = self._speaking = vad and warm and excess >= bar
         self._hangover = self._hangover_frames if speech else max(0, self._hangover - 1)
+        self._support.append(vad and warm and excess >= self.config.hold_excess)
         ep = self.endpointer
         result = ep.feed(audio, speech)
+        self._recent.append(excess)
+        if result is None:
+            result = self._follow_turn(speech, excess)
         decision = FrameDecision(self._index, audio, speech, vad, excess, result,
                                  ep.provisional if ep.provisional_now else None,
                                  ep.withdrawn_now)

@@ -225,3 +225,48 @@ def test_thresholds_follow_the_config() -> None:
     result = s.feed("#" * 5 + "." * 10)
 
     assert result is not None and result.duration_ms == 15 * MS
+
+
+def test_backdate_moves_the_speech_start_back_within_the_pre_roll_only() -> None:
+    s = Stream()
+    s.feed("." * 20 + "####")  # starts at frame 23; speech from frame 20, pre-roll from 14
+    s.ep.backdate([0, 2, 5])
+    s.ep.backdate([])
+    result = s.feed("#" * 10 + "." * 20)
+    assert result is not None and result.speech_start_ms == 18 * MS
+    assert result.voiced_ms == 14 * MS  # the earlier frames do not count as voiced
+
+    s = Stream()
+    s.feed("." * 20 + "####")
+    s.ep.backdate([30])
+    result = s.feed("#" * 10 + "." * 20)
+    assert result is not None and result.speech_start_ms == 14 * MS
+
+
+def test_backdated_frames_can_count_as_voiced() -> None:
+    s = Stream()
+    s.feed("." * 20 + "####")
+    s.ep.backdate([0, 5, 7, 30], voiced=True)  # frame 23 is voiced already; 30 is outside
+    result = s.feed("###" + "." * 20)
+    assert result is not None and result.speech_start_ms == 14 * MS
+    assert result.voiced_ms == 9 * MS  # 4 + 3 fed, and frames 18 and 16
+
+
+def test_drop_forgets_the_open_utterance_and_keeps_the_timer() -> None:
+    s = Stream(EndpointConfig(no_speech_timeout_ms=60 * MS))
+    s.feed("." * 20 + "#" * 12)
+    assert s.ep.started
+    assert s.ep.drop() is None
+    assert not s.ep.started and not s.ep.withdrawn_now
+    assert s.ep.drop() is None
+    result = s.feed("." * 40)
+    assert result is not None and result.kind == "timeout"
+    assert s.position == 60
+
+
+def test_drop_withdraws_an_offered_provisional_end() -> None:
+    s = Stream()
+    s.feed("." * 20 + "#" * 12 + "." * 9)
+    assert s.ep.provisional is not None
+    s.ep.drop()
+    assert s.ep.withdrawn_now and s.ep.provisional is None and not s.ep.started

@@ -48,6 +48,9 @@ class ResidualConfig:
     down_db: float = 0.1
     """Leakage steps: up fast on a frame above it, down slowly below it (a high quantile)."""
     margin_db: float = 1.0
+    expected_decay_db: float = 4.0
+    """The expected residual itself falls at most this much per frame: after a loud passage
+    the quieter class's leakage would forget the loud passage's residual at once."""
     warmup_frames: int = 20
     """Frames of music a leakage class learns from before it takes quantile steps: until
     then it holds the largest leakage seen, so a cold start expects too much echo, never
@@ -85,6 +88,8 @@ class ResidualModel:
         self._width = np.bincount(self._bin_band, minlength=n).astype(float)
         self._voice_bins = self._voice[self._bin_band]
         self._held = np.zeros(self._span.stop - self._span.start)
+        self._expected = np.zeros_like(self._held)
+        self._expected_decay = 10 ** (-c.expected_decay_db / 10)
         self._leak = np.full((len(LEVELS_DBFS) + 1, n), np.nan)
         self._seen = np.zeros(len(LEVELS_DBFS) + 1, dtype=int)
         self._noise = np.full(n, np.nan)
@@ -118,7 +123,9 @@ class ResidualModel:
         leak = self._leakage(level)
         # Per bin, not per band: the residual of tonal music sits on the reference's own
         # partials, and a voice's harmonics between them are what the reference cannot explain.
-        expected = leak[self._bin_band] * self._held + (self._noise / self._width)[self._bin_band]
+        self._expected = np.maximum(leak[self._bin_band] * self._held,
+                                    self._expected * self._expected_decay)
+        expected = self._expected + (self._noise / self._width)[self._bin_band]
         if learn and reference is not None and held.sum() > 0:
             self._learn(level, out / (held + 1e-9))
         self._track_noise(out)
