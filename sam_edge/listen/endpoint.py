@@ -35,6 +35,9 @@ from .endpoint_config import EndpointConfig, EndpointKind, EndpointReason, Endpo
 
 __all__ = ["EndpointConfig", "EndpointKind", "EndpointReason", "EndpointResult", "Endpointer"]
 
+SHORT_WORD_MS = 90
+"""The least voice that makes an utterance while only a short command is expected."""
+
 class Endpointer:
     """Feed it one frame at a time; it returns a result when the listen is over."""
 
@@ -57,6 +60,13 @@ class Endpointer:
         self._flags: list[bool] = []
         self._provisional_now = self._withdrawn_now = False
         self.reset()
+
+    def short_words(self, on: bool) -> None:
+        """Take utterances as short as one word ("stop" over a reply: about 100 ms of voice
+        once the echo is cancelled) or, off, only the configured minimum of speech."""
+        least = SHORT_WORD_MS if on else self.config.min_speech_ms
+        self._min_voiced_frames = math.ceil(min(least, self.config.min_speech_ms)
+                                            / self.config.frame_ms)
 
     def reset(self) -> None:
         """Forget everything and wait for speech again; the no-speech timer restarts."""

@@ -220,6 +220,9 @@ class ListenLoop:
                     time.monotonic() - len(frame) / (SAMPLE_RATE * SAMPLE_WIDTH)
                     - CAPTURE_LATENCY_S)
             played = reader.take() if reader is not None else b""
+            # Over a reply only "stop" is listened for: a single word counts.
+            front.endpointer.short_words(open_turn is None and self._interrupt is not None
+                                         and self.turns.replying)
             for decision in front.feed(frame, played):
                 if open_turn is None:
                     if self._talk:

@@ -270,3 +270,15 @@ def test_drop_withdraws_an_offered_provisional_end() -> None:
     assert s.ep.provisional is not None
     s.ep.drop()
     assert s.ep.withdrawn_now and s.ep.provisional is None and not s.ep.started
+
+
+def test_short_words_take_one_word_and_off_the_minimum_is_back() -> None:
+    s = Stream()
+    s.ep.short_words(True)  # over a reply: "stop" is about 100 ms of voice
+
+    result = s.feed("." * 10 + "#####" + "." * 30)
+
+    assert result is not None and result.kind == "speech" and result.voiced_ms == 5 * MS
+
+    s.ep.short_words(False)
+    assert s.feed("#####" + "." * 30) is None  # 150 ms voiced < 250 ms again
