@@ -22,6 +22,20 @@ import soxr
 from .sinks import PIPE_BYTES
 
 
+def take_frames(chunks: deque[np.ndarray], frames: int) -> tuple[list[np.ndarray], int]:
+    """Up to ``frames`` frames from the front of ``chunks``; a chunk cut short keeps its rest
+    at the front."""
+    out: list[np.ndarray] = []
+    got = 0
+    while chunks and got < frames:
+        chunk = chunks.popleft()
+        take = min(len(chunk), frames - got)
+        out.append(chunk[:take])
+        if take < len(chunk):
+            chunks.appendleft(chunk[take:])
+        got += take
+    return out, got
+
 class Input(Protocol):
     name: str
 
@@ -112,15 +126,7 @@ class FdInput:
             self._fill()
         if not self._queued:
             return None
-        out: list[np.ndarray] = []
-        got = 0
-        while self._chunks and got < frames:
-            chunk = self._chunks.popleft()
-            take = min(len(chunk), frames - got)
-            out.append(chunk[:take])
-            if take < len(chunk):
-                self._chunks.appendleft(chunk[take:])
-            got += take
+        out, got = take_frames(self._chunks, frames)
         self._queued -= got
         if got < frames and not self._eof:
             self.underruns += 1
@@ -175,15 +181,7 @@ class StreamInput:
 
     def pull(self, frames: int) -> np.ndarray | None:
         with self._lock:
-            out: list[np.ndarray] = []
-            got = 0
-            while self._chunks and got < frames:
-                chunk = self._chunks.popleft()
-                take = min(len(chunk), frames - got)
-                out.append(chunk[:take])
-                if take < len(chunk):
-                    self._chunks.appendleft(chunk[take:])
-                got += take
+            out, got = take_frames(self._chunks, frames)
             self._queued -= got
         if not out:
             return None
