@@ -27,6 +27,9 @@ from ..errors import PlatformError
 logger = logging.getLogger("sam_edge.player.mpv")
 
 IPC_TIMEOUT_S = 3.0
+START_TIMEOUT_S = 10.0
+"""How long mpv may take to open its IPC socket: a first start on a Pi reads its libraries from
+the SD card, and a busy machine takes longer still; a start that never comes still ends."""
 PCM_ARGS = ["--ao=pcm", "--really-quiet", "--ao-pcm-file=/dev/stdout", "--ao-pcm-waveheader=no",
             "--audio-format=s16", "--audio-samplerate=48000", "--audio-channels=stereo"]
 """Raw 48 kHz S16 stereo on standard output, for the output stage (status text is off:
@@ -202,7 +205,7 @@ class MpvConnection:
             self._pcm_out(read_end)
         logger.info("started mpv (pid %s, ao=%s)", self._proc.pid, self.audio_output or "default")
         try:
-            reader, self._writer = await asyncio.wait_for(self._connect(), IPC_TIMEOUT_S)
+            reader, self._writer = await asyncio.wait_for(self._connect(), START_TIMEOUT_S)
         except (TimeoutError, PlatformError):
             await self._shutdown()
             message = "The music player did not start; check [player] audio_output."

@@ -39,7 +39,7 @@ def test_now_playing_follows_the_api_and_a_change_made_elsewhere(browser: Any,
     answer = httpx.post(f"{service.base}/v1/chat/message", json={"text": "play Doxy"}, timeout=30)
     assert answer.json()["status"] == "ok", answer.text
     card = page.locator(NOW_PLAYING)
-    expect(card.locator("#np-title")).to_have_text("Doxy", timeout=1500)
+    expect(card.locator("#np-title")).to_have_text("Doxy", timeout=10_000)
     item = service.fake.state.item
     expect(card.locator("#np-artist")).to_have_text(", ".join(a.name for a in item.artists))
     expect(card.locator("#np-meta")).to_contain_text("Playing")
@@ -50,13 +50,14 @@ def test_now_playing_follows_the_api_and_a_change_made_elsewhere(browser: Any,
     service.fake.state.touch()
     service.fake.state.is_playing = False
     started = time.monotonic()
-    expect(card.locator("#np-meta")).to_contain_text("Paused", timeout=1500)
-    assert time.monotonic() - started < 1.5
+    # It follows within about a second; the margin is for a busy machine.
+    expect(card.locator("#np-meta")).to_contain_text("Paused", timeout=5000)
+    assert time.monotonic() - started < 5
 
     # The page's own control is a turn of its own, live in the history.
     card.locator("#c-toggle").click()
     expect(page.locator("#history li").first).to_contain_text("play (on the page)")
-    expect(card.locator("#np-meta")).to_contain_text("Playing", timeout=1500)
+    expect(card.locator("#np-meta")).to_contain_text("Playing", timeout=10_000)
     body = httpx.get(f"{service.base}/v1/now-playing", timeout=5).json()
     assert body["title"] == "Doxy" and body["platform"] == "spotify" and body["is_playing"]
     assert body["duration_ms"] == item.duration_ms and body["image_url"]
@@ -70,7 +71,7 @@ def test_a_chat_from_the_cli_shows_on_an_open_page(browser: Any, service: Servic
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     first = page.locator("#history li").first
-    expect(first).to_contain_text("“set the volume to 40”", timeout=1500)
+    expect(first).to_contain_text("“set the volume to 40”", timeout=10_000)
     expect(first.locator(".turn-reply")).to_have_text(result["response_text"])
     expect(first.locator(".source")).to_have_text("chat")
 

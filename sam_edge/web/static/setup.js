@@ -71,7 +71,8 @@ async function checks() {
 $("sync-now").addEventListener("click", async () => {
   const r = await fetch("/v1/setup/sync", {method: "POST"});
   const body = await r.json();
-  if (!r.ok) $("sync-state").textContent = body.message;
+  // Refused: nothing changed, and reloading now would blank the reason before it is read.
+  if (!r.ok) { $("sync-state").textContent = body.message; return; }
   load();
 });
 load(); checks();
