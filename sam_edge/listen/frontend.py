@@ -20,7 +20,10 @@ For each frame:
    dropped.
 
 Without a reference the same steps run with nothing to cancel, so the two can be compared.
-Wake word, VAD, endpointing and speech-to-text all get :attr:`FrameDecision.audio`.
+The decisions are made on the cancelled signal; what is passed on, to the wake engine,
+the endpointer's utterance and speech-to-text, is :attr:`FrameDecision.audio`: the cancelled
+signal after gentle residual-echo suppression (:mod:`sam_edge.audio.echo.suppressor`, half a
+frame later), or as cancelled without a reference.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import numpy as np
 from ..audio.echo.canceller import EchoCanceller, EchoConfig
 from ..audio.echo.reference import ReferenceStream
 from ..audio.echo.residual import ResidualConfig, ResidualModel
+from ..audio.echo.suppressor import ResidualSuppressor, SuppressorConfig
 from ..audio.format import FRAME_BYTES, FRAME_MS, FRAME_SAMPLES
 from .endpoint import EndpointConfig, Endpointer, EndpointResult
 from .vad import WebRtcVad
@@ -77,6 +81,8 @@ class FrontEndConfig:
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
     echo: EchoConfig = field(default_factory=EchoConfig)
     residual: ResidualConfig = field(default_factory=ResidualConfig)
+    suppress: SuppressorConfig | None = field(default_factory=SuppressorConfig)
+    """Residual-echo suppression of the audio passed on (``None``: pass the cancelled audio)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +91,8 @@ class FrameDecision:
 
     index: int
     audio: bytes
-    """The cancelled frame (16 kHz mono 16-bit), what everything after the front end hears."""
+    """The cancelled, suppressed frame (16 kHz mono 16-bit), what everything after the front
+    end hears."""
     is_speech: bool
     vad: bool
     excess: float
@@ -114,6 +121,8 @@ class FrontEnd:
         self._reference = (ReferenceStream(reference_rate, reference_channels)
                            if reference_rate is not None else None)
         self._echo = EchoCanceller(c.echo) if self._reference is not None else None
+        self._suppressor = (ResidualSuppressor(self._residual.span, c.suppress)
+                            if self._echo is not None and c.suppress is not None else None)
         self._pending = b""
         self._queue: deque[bytes] = deque()
         self._max_wait = max(0, c.max_wait_ms // FRAME_MS)
@@ -236,6 +245,10 @@ class FrontEnd:
         verdict = self._residual.update(cancelled, aligned, learn=not near)
         audio = cancelled.astype("<i2").tobytes()
         vad = self._vad.is_speech(audio)
+        if self._suppressor is not None:
+            heard = self._suppressor.process(cancelled, self._residual.observed,
+                                             self._residual.expected_echo)
+            audio = heard.astype("<i2").tobytes()
         music = aligned is not None and bool(aligned.any())
         self._music_frames += music
         warm = not music or (self._residual.warm and self._music_frames >= self._settle)

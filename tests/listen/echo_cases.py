@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sam_edge.listen.endpoint import EndpointConfig
 from sam_edge.listen.replay import Played, ReplayResult, listen_config, replay
@@ -12,9 +12,11 @@ START_TOLERANCE_MS = 300
 END_TOLERANCE_MS = 400
 
 
-def run(rec: Recording, *, cancel: bool = True) -> ReplayResult:
+def run(rec: Recording, *, cancel: bool = True, suppress: bool = True) -> ReplayResult:
     played = Played(rec.reference_bytes(), PLAYER_RATE, 2) if cancel else None
     config = listen_config(EndpointConfig(), vad_mode=2, mic_ms=len(rec.mic) * 1000 // 16000)
+    if not suppress:
+        config = replace(config, suppress=None)
     return replay(rec.mic_bytes(), played, config)
 
 

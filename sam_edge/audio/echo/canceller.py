@@ -21,7 +21,8 @@ Per 30 ms microphone frame and the reference played over the same 30 ms (16 kHz 
 
 libspeexdsp's residual-echo suppressor is not used: it removes voice along with echo. The
 residual decision is made by :mod:`.residual`, which compares the cancelled signal with the
-echo expected from the reference.
+echo expected from the reference, and :mod:`.suppressor` lowers that expected residual in the
+audio by a few dB at most.
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ Per 30 ms frame (150 Hz-7.5 kHz):
   own partials, and a voice's harmonics between them are what the reference cannot explain.
 
 :meth:`ResidualModel.update` returns the share of voice-band energy above ``margin_db`` of the
-expected residual. The audio itself is left as the canceller made it: suppressing the residual
-would take the voice with it where the two overlap.
+expected residual. The same per-bin expectation drives the gentle suppressor in
+:mod:`.suppressor`; deep suppression would take the voice with it where the two overlap.
 """
 
 from __future__ import annotations
@@ -93,6 +93,19 @@ class ResidualModel:
         self._leak = np.full((len(LEVELS_DBFS) + 1, n), np.nan)
         self._seen = np.zeros(len(LEVELS_DBFS) + 1, dtype=int)
         self._noise = np.full(n, np.nan)
+        self.observed: np.ndarray | None = None
+        """The last frame's cancelled power per bin over :attr:`span` (for the suppressor)."""
+
+    @property
+    def span(self) -> slice:
+        """The FFT bins (of ``FFT_SIZE``) the model covers: 150 Hz to 7.5 kHz."""
+        return self._span
+
+    @property
+    def expected_echo(self) -> np.ndarray:
+        """The last frame's expected residual echo per bin over :attr:`span`, without the
+        noise floor."""
+        return self._expected
 
     def _bins(self, frame: np.ndarray) -> np.ndarray:
         """Power per FFT bin from 150 Hz to 7.5 kHz."""
@@ -107,7 +120,7 @@ class ResidualModel:
                learn: bool) -> ResidualVerdict:
         """Judge one cancelled frame against the reference aligned with it; ``learn`` is
         false while someone may be speaking."""
-        out_bins = self._bins(cancelled.astype(np.float32))
+        out_bins = self.observed = self._bins(cancelled.astype(np.float32))
         out = np.add.reduceat(out_bins, self._starts)
         if np.isnan(self._noise).any():
             self._noise = out.copy()
