@@ -58,6 +58,7 @@ class MpvConnection:
         self._proc: asyncio.subprocess.Process | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task[None] | None = None
+        self._stderr_task: asyncio.Task[None] | None = None
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._lock = asyncio.Lock()
@@ -196,7 +197,7 @@ class MpvConnection:
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 executable, *args, stdin=asyncio.subprocess.DEVNULL,
-                stdout=stdout, stderr=asyncio.subprocess.DEVNULL,
+                stdout=stdout, stderr=asyncio.subprocess.PIPE,
             )
         finally:
             if self._pcm_out is not None:
@@ -204,9 +205,18 @@ class MpvConnection:
         if self._pcm_out is not None:
             self._pcm_out(read_end)
         logger.info("started mpv (pid %s, ao=%s)", self._proc.pid, self.audio_output or "default")
+        assert self._proc.stderr is not None
+        self._stderr_task = asyncio.create_task(self._log_stderr(self._proc.stderr),
+                                                name="mpv-stderr")
+        started = asyncio.get_running_loop().time()
         try:
             reader, self._writer = await asyncio.wait_for(self._connect(), START_TIMEOUT_S)
         except (TimeoutError, PlatformError):
+            took = asyncio.get_running_loop().time() - started
+            status = self._proc.returncode
+            logger.warning("mpv did not open its IPC socket %s in %.1f s",
+                           "and is still running" if status is None
+                           else f"(it exited with status {status})", took)
             await self._shutdown()
             message = "The music player did not start; check [player] audio_output."
             raise PlatformError(message, code="player_failed") from None
@@ -222,6 +232,14 @@ class MpvConnection:
                 return await asyncio.open_unix_connection(str(self.socket_path), limit=2**20)
             except (FileNotFoundError, ConnectionRefusedError):
                 await asyncio.sleep(0.02)
+
+    async def _log_stderr(self, stream: asyncio.StreamReader) -> None:
+        """mpv's own warnings and errors (``--msg-level=all=warn``), into our log."""
+        with contextlib.suppress(OSError, ValueError):
+            while line := await stream.readline():
+                text = line.decode(errors="replace").rstrip()
+                if text:
+                    logger.warning("mpv: %s", text)
 
     async def _read_loop(self, reader: asyncio.StreamReader) -> None:
         try:
@@ -273,10 +291,11 @@ class MpvConnection:
             writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 1.0)
-        task, self._reader_task = self._reader_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        for task in (self._reader_task, self._stderr_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._reader_task = self._stderr_task = None
         self.socket_path.unlink(missing_ok=True)
         self.idle = True
