@@ -149,6 +149,7 @@ class ButtonPanel:
         self._tasks: set[asyncio.Task[object]] = set()
         self._pending = 0
         self._pending_lock = threading.Lock()
+        self._fingers: dict[str, asyncio.Lock] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self.buttons: dict[str, DigitalInputDevice] = {}
         try:
@@ -266,13 +267,19 @@ class ButtonPanel:
 
     async def press(self, name: str, *, hold: bool = False, tap_s: float = 0.05) -> None:
         """Drive a mock button as a finger would: low, wait, high (held past the hold time
-        when ``hold``). The callbacks take the same path as a real button's."""
+        when ``hold``). The callbacks take the same path as a real button's.
+
+        Presses of one button follow each other, each with its own release, as a finger's
+        would: two at once would share one edge and count once."""
         pin = self.pin(name)
-        pin.drive_low()
-        try:
-            await asyncio.sleep(self.hold_time(name) + 0.1 if hold else tap_s)
-        finally:
-            pin.drive_high()
+        async with self._fingers.setdefault(name, asyncio.Lock()):
+            pin.drive_low()
+            try:
+                await asyncio.sleep(self.hold_time(name) + 0.1 if hold else tap_s)
+            finally:
+                pin.drive_high()
+            # Released for longer than the debounce time, so the next press is not a bounce.
+            await asyncio.sleep(self.config.bounce_time_s + 0.01)
 
     async def idle(self, timeout: float = 2.0) -> None:
         """Wait until every command started by a press has finished."""

@@ -229,6 +229,16 @@ async def test_virtual_press_drives_the_mock_pin(world: World,
     assert response.status_code == 404 and response.json()["code"] == "unknown_button"
 
 
+async def test_two_virtual_presses_at_once_are_two_presses(world: World,
+                                                            client: httpx.AsyncClient) -> None:
+    await world.player.play(SONGS)
+    first, second = await asyncio.gather(client.post("/v1/gpio/buttons/next/press"),
+                                         client.post("/v1/gpio/buttons/next/press"))
+    assert first.status_code == second.status_code == 200
+    await world.settle()
+    assert world.player.methods().count("next") == 2 and world.player.index == 2
+
+
 async def test_virtual_press_is_refused_on_real_pins(world: World,
                                                    client: httpx.AsyncClient) -> None:
     world.gpio.mode = "pi"
