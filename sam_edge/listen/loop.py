@@ -225,7 +225,7 @@ class ListenLoop:
             short = open_turn is None and self._interrupt is not None and self.turns.replying
             if short != short_words:
                 short_words = short
-                front.endpointer.short_words(short)
+                front.over_reply(short)
             for decision in front.feed(frame, played):
                 if open_turn is None:
                     if self._talk:
