@@ -267,10 +267,8 @@ class ButtonPanel:
 
     async def press(self, name: str, *, hold: bool = False, tap_s: float = 0.05) -> None:
         """Drive a mock button as a finger would: low, wait, high (held past the hold time
-        when ``hold``). The callbacks take the same path as a real button's.
-
-        Presses of one button follow each other, each with its own release, as a finger's
-        would: two at once would share one edge and count once."""
+        when ``hold``), then released past the debounce time. The callbacks take the same path
+        as a real button's. Presses of one button take turns: at once, they'd share an edge."""
         pin = self.pin(name)
         async with self._fingers.setdefault(name, asyncio.Lock()):
             pin.drive_low()
@@ -278,7 +276,6 @@ class ButtonPanel:
                 await asyncio.sleep(self.hold_time(name) + 0.1 if hold else tap_s)
             finally:
                 pin.drive_high()
-            # Released for longer than the debounce time, so the next press is not a bounce.
             await asyncio.sleep(self.config.bounce_time_s + 0.01)
 
     async def idle(self, timeout: float = 2.0) -> None:

@@ -79,15 +79,15 @@ class MpvPlayer(MpvConnection):
         await self._call("loadfile", path, "append-play")
 
     async def pause(self) -> None:
-        if self._started:
+        if self.started:
             await self._call("set_property", "pause", True)
 
     async def resume(self) -> None:
-        if self._started:
+        if self.started:
             await self._call("set_property", "pause", False)
 
     async def stop(self) -> None:
-        if self._started:
+        if self.started:
             await self._call("stop")
 
     async def next(self) -> None:
@@ -98,11 +98,11 @@ class MpvPlayer(MpvConnection):
 
     async def set_volume(self, level: int) -> None:
         self._volume = max(0, min(int(level), self._settings.max_volume))
-        if self._started:
+        if self.started:
             await self._call("set_property", "volume", self._volume)
 
     async def state(self) -> PlayerState:
-        if not self._started:
+        if not self.started:
             return PlayerState(is_playing=False, volume=self._volume)
         queries = [["get_property", name] for name in _STATE_PROPERTIES]
         replies = await self._call_many(queries, check=False)
@@ -138,7 +138,7 @@ class MpvPlayer(MpvConnection):
                                ["set_property", "loop-playlist", loop_playlist]])
 
     async def _step(self, command: str, at_the_end: str) -> None:
-        if not self._started:
+        if not self.started:
             raise PlatformError("Nothing is playing.", code="nothing_playing")
         self._loaded.clear()
         reply = await self._call(command, check=False)

@@ -86,10 +86,6 @@ class MpvConnection:
             await self._shutdown(polite=polite)
 
     @property
-    def _started(self) -> bool:
-        return self._proc is not None
-
-    @property
     def started(self) -> bool:
         """mpv was started (it starts on the first command that needs it)."""
         return self._proc is not None
