@@ -20,6 +20,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -99,44 +100,43 @@ def click(frames: int = 48) -> bytes:
     return np.full(frames, 10_000, dtype="<i2").tobytes()
 
 
-def reply_latency(clicks: int) -> list[float]:
-    sink = PacedNullSink(keep=True)
-    stage = OutputStage(sink, block_ms=10)
-    stage.start()
+def measure(sink: PacedNullSink, clicks: int, push: Callable[[bytes], None]) -> list[float]:
+    """Push a click every 50-60 ms and time each from the push to the sink's first write of it."""
     out = []
     rng = np.random.default_rng(2)
     for _ in range(clicks):
         time.sleep(0.05 + rng.uniform(0, 0.01))
         mark = len(sink.writes)
         pushed = time.monotonic()
-        stage.stream("reply", RATE, 1).push(click())
+        push(click())
         time.sleep(0.1)
         out.append(first_heard(sink, mark) - pushed)
+    return out
+
+
+def reply_latency(clicks: int) -> list[float]:
+    sink = PacedNullSink(keep=True)
+    stage = OutputStage(sink, block_ms=10)
+    stage.start()
+    out = measure(sink, clicks, stage.stream("reply", RATE, 1).push)
     stage.close()
     return out
 
 
 def direct_latency(clicks: int) -> list[float]:
     sink = PacedNullSink(keep=True)
-    pending: list[tuple[float, bytes]] = []
+    pending: list[bytes] = []
     stop = threading.Event()
 
     def writer() -> None:
         while not stop.is_set():
-            pcm = pending.pop(0)[1] if pending else bytes(BLOCK * 4)
+            pcm = pending.pop(0) if pending else bytes(BLOCK * 4)
             sink.write(pcm + bytes(BLOCK * 4 - len(pcm)))
 
     thread = threading.Thread(target=writer, daemon=True)
     thread.start()
-    out = []
-    rng = np.random.default_rng(2)
-    for _ in range(clicks):
-        time.sleep(0.05 + rng.uniform(0, 0.01))
-        mark = len(sink.writes)
-        pushed = time.monotonic()
-        pending.append((pushed, np.repeat(np.frombuffer(click(), "<i2"), 2).tobytes()))
-        time.sleep(0.1)
-        out.append(first_heard(sink, mark) - pushed)
+    out = measure(sink, clicks, lambda pcm: pending.append(
+        np.repeat(np.frombuffer(pcm, "<i2"), 2).tobytes()))
     stop.set()
     thread.join()
     return out
