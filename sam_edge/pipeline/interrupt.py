@@ -39,11 +39,14 @@ class Replying(Protocol):
 class ReplyInterrupt:
     def __init__(self, turns: Replying, stt: SpeechToText | None, *,
                  trim: Callable[[bytes], tuple[int, bytes]] | None = None,
-                 min_voiced_ms: int = 150) -> None:
+                 min_voiced_ms: int = 150, max_voiced_ms: int = 2500) -> None:
         self.turns = turns
         self.stt = stt
         self._trim = trim
         self._min_voiced_ms = min_voiced_ms
+        self._max_voiced_ms = max_voiced_ms
+        """Longer than this, it is not a stop phrase (at most four words): people talking in
+        the room over a long answer are not sent to speech-to-text."""
         self.heard: list[str] = []
         """What was said over replies (newest last), stop or not."""
 
@@ -52,7 +55,7 @@ class ReplyInterrupt:
         if self.stt is None or not self.turns.replying:
             return False
         voiced, speech = self._trim(pcm) if self._trim else (len(pcm) // 32, pcm)
-        if voiced < self._min_voiced_ms:
+        if not self._min_voiced_ms <= voiced <= self._max_voiced_ms:
             return False
         try:
             text = (await self.stt.transcribe(Clip(speech))).text

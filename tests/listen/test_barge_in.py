@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 
 import pytest
 
+from sam_edge.audio.format import Clip
 from sam_edge.events import EventBus
 from sam_edge.listen.endpoint import EndpointConfig
 from sam_edge.listen.loop import ListenLoop
@@ -16,6 +18,7 @@ from sam_edge.listen.mute import MicrophoneSwitch
 from sam_edge.listen.wake import OffsetWake
 from sam_edge.pipeline.interrupt import ReplyInterrupt, is_stop
 from sam_edge.speech.simulated import KnownTranscript
+from sam_edge.speech.stt import Transcript
 from tests.echo_corpus import espeak_available
 from tests.listen.barge_in_world import Replying, Scene, WholeReference, frames, make_scene
 
@@ -23,9 +26,10 @@ pytestmark = pytest.mark.skipif(not espeak_available(), reason="needs espeak-ng"
 
 
 async def run(scene: Scene, *, cancel: bool = True, wake: OffsetWake | None = None,
-              heard_as: str = "stop") -> tuple[Replying, ReplyInterrupt, list[int]]:
+              heard_as: str = "stop", max_voiced_ms: int = 2500) \
+        -> tuple[Replying, ReplyInterrupt, list[int]]:
     turns = Replying()
-    interrupt = ReplyInterrupt(turns, KnownTranscript(heard_as))
+    interrupt = ReplyInterrupt(turns, KnownTranscript(heard_as), max_voiced_ms=max_voiced_ms)
     calls: list[int] = []
 
     async def counted(pcm: bytes) -> bool:
@@ -55,7 +59,9 @@ def test_the_reply_s_own_voice_never_interrupts_it() -> None:
 
 def test_without_the_reference_the_reply_would_interrupt_itself() -> None:
     # The control: the same microphone, nothing cancelled: the reply's voice is "speech".
-    turns, _, calls = asyncio.run(run(make_scene(None), cancel=False))
+    # This reply is one 9 s utterance, too long to be sent off as a stop phrase; a reply
+    # with pauses would be cut into short ones, so the limit is lifted here.
+    turns, _, calls = asyncio.run(run(make_scene(None), cancel=False, max_voiced_ms=60_000))
     assert calls
     assert turns.stops == 1
 
@@ -87,6 +93,25 @@ def test_the_wake_word_over_the_reply_stops_it_and_opens_a_turn() -> None:
     # The new turn listened over the rest of the reply's echo: its ERLE is reported.
     erle = [e for e in turns.turns[0].erle if e is not None]
     assert erle and erle[-1] > 3.0, turns.turns[0].erle
+
+
+class CountingTranscript(KnownTranscript):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.calls = 0
+
+    async def transcribe(self, clip: Clip, *, hints: Sequence[str] = ()) -> Transcript:
+        self.calls += 1
+        return await super().transcribe(clip, hints=hints)
+
+
+def test_talk_too_long_for_a_stop_phrase_is_not_transcribed() -> None:
+    stt = CountingTranscript("stop")
+    interrupt = ReplyInterrupt(Replying(), stt)
+    assert not asyncio.run(interrupt(bytes(32 * 4000)))  # 4 s of voice: not "stop"
+    assert stt.calls == 0
+    assert asyncio.run(interrupt(bytes(32 * 600)))
+    assert stt.calls == 1
 
 
 @pytest.mark.parametrize(("text", "stops"), [("Stop.", True), ("okay, stop!", True),
