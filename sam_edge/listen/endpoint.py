@@ -38,6 +38,7 @@ __all__ = ["EndpointConfig", "EndpointKind", "EndpointReason", "EndpointResult",
 SHORT_WORD_MS = 90
 """The least voice that makes an utterance while only a short command is expected."""
 
+
 class Endpointer:
     """Feed it one frame at a time; it returns a result when the listen is over."""
 

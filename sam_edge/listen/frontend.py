@@ -260,8 +260,7 @@ class FrontEnd:
         audio = cancelled.astype("<i2").tobytes()
         vad = self._vad.is_speech(audio)
         if self._suppressor is not None:
-            heard = self._suppressor.process(cancelled, self._residual.observed,
-                                             self._residual.expected_echo)
+            heard = self._suppressor.process(cancelled, verdict.observed, verdict.expected_echo)
             audio = heard.astype("<i2").tobytes()
         music = aligned is not None and bool(aligned.any())
         self._music_frames += music

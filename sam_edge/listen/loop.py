@@ -207,7 +207,7 @@ class ListenLoop:
         rechunker = Rechunker(self.wake.frame_length * 2) if self.wake is not None else None
         open_turn: OpenTurn | None = self._open("talk", front) if listening else None
         reader: PlayedReader | None = None
-        short_words = False
+        over_reply = False
         async for frame in source:
             if self.microphone.muted:
                 if open_turn is not None:
@@ -222,10 +222,10 @@ class ListenLoop:
                     - CAPTURE_LATENCY_S)
             played = reader.take() if reader is not None else b""
             # Over a reply only "stop" is listened for: a single word counts.
-            short = open_turn is None and self._interrupt is not None and self.turns.replying
-            if short != short_words:
-                short_words = short
-                front.over_reply(short)
+            replying = open_turn is None and self._interrupt is not None and self.turns.replying
+            if replying != over_reply:
+                over_reply = replying
+                front.over_reply(replying)
             for decision in front.feed(frame, played):
                 if open_turn is None:
                     if self._talk:

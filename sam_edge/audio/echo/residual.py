@@ -65,6 +65,10 @@ class ResidualVerdict:
     """Expected residual energy in the voice bands."""
     energy: float
     """Cancelled energy in the voice bands."""
+    observed: np.ndarray
+    """Cancelled power per bin over :attr:`ResidualModel.span` (for the suppressor)."""
+    expected_echo: np.ndarray
+    """Expected residual echo per bin over the same span, without the noise floor."""
 
 
 class ResidualModel:
@@ -93,19 +97,11 @@ class ResidualModel:
         self._leak = np.full((len(LEVELS_DBFS) + 1, n), np.nan)
         self._seen = np.zeros(len(LEVELS_DBFS) + 1, dtype=int)
         self._noise = np.full(n, np.nan)
-        self.observed: np.ndarray | None = None
-        """The last frame's cancelled power per bin over :attr:`span` (for the suppressor)."""
 
     @property
     def span(self) -> slice:
         """The FFT bins (of ``FFT_SIZE``) the model covers: 150 Hz to 7.5 kHz."""
         return self._span
-
-    @property
-    def expected_echo(self) -> np.ndarray:
-        """The last frame's expected residual echo per bin over :attr:`span`, without the
-        noise floor."""
-        return self._expected
 
     def _bins(self, frame: np.ndarray) -> np.ndarray:
         """Power per FFT bin from 150 Hz to 7.5 kHz."""
@@ -120,7 +116,7 @@ class ResidualModel:
                learn: bool) -> ResidualVerdict:
         """Judge one cancelled frame against the reference aligned with it; ``learn`` is
         false while someone may be speaking."""
-        out_bins = self.observed = self._bins(cancelled.astype(np.float32))
+        out_bins = self._bins(cancelled.astype(np.float32))
         out = np.add.reduceat(out_bins, self._starts)
         if np.isnan(self._noise).any():
             self._noise = out.copy()
@@ -145,7 +141,8 @@ class ResidualModel:
         above = np.maximum(0.0, out_bins - self._margin * expected)[self._voice_bins]
         voice_energy = float(out_bins[self._voice_bins].sum()) + 1e-9
         return ResidualVerdict(float(above.sum()) / voice_energy,
-                               float(expected[self._voice_bins].sum()), voice_energy)
+                               float(expected[self._voice_bins].sum()), voice_energy,
+                               out_bins, self._expected)
 
     def _leakage(self, level: int) -> np.ndarray:
         leak = self._leak[level]

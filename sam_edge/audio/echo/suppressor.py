@@ -81,15 +81,11 @@ class ResidualSuppressor:
         self._gain[self._span] = np.maximum(wanted, inside * self._release)
         return self._gain
 
-    def process(self, frame: np.ndarray, observed: np.ndarray | None,
-                expected: np.ndarray | None) -> np.ndarray:
+    def process(self, frame: np.ndarray, observed: np.ndarray,
+                expected: np.ndarray) -> np.ndarray:
         """Suppress one cancelled frame (int16); ``observed``/``expected`` are the residual
-        model's powers per bin, or ``None`` to pass the frame (and let the gain recover)."""
-        if observed is None or expected is None:
-            gain = self._gain
-            gain[:] = np.minimum(1.0, gain / self._release)
-        else:
-            gain = self.gains(observed, expected)
+        model's powers per bin over its span (:class:`~.residual.ResidualVerdict`)."""
+        gain = self.gains(observed, expected)
         x = frame.astype(np.float64)
         between = np.concatenate([self._tail[HOP:], x[:HOP]])
         # The window across the frame boundary gets the gentler of the two frames' gains.

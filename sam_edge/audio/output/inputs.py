@@ -36,6 +36,7 @@ def take_frames(chunks: deque[np.ndarray], frames: int) -> tuple[list[np.ndarray
         got += take
     return out, got
 
+
 class Input(Protocol):
     name: str
 
